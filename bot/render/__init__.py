@@ -1,0 +1,1 @@
+"""Renderers: Answer in, payload out, no I/O."""

@@ -1,0 +1,119 @@
+"""Frozen result types shared by the core and every adapter (no platform imports here)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Owner = Literal["PO", "PM", "SHARED", "TEAM", "UNKNOWN"]
+
+ROLE_NAMES: dict[str, str] = {
+    "PO": "Product Owner",
+    "PM": "Product Manager",
+    "SHARED": "Product Owner and Product Manager together",
+    "TEAM": "Development Team",
+    "UNKNOWN": "not sure",
+}
+
+# Headline per recommendation, used by every renderer so Slack, Teams and the CLI agree.
+HEADLINES: dict[str, str] = {
+    "PO": "The Product Owner decides",
+    "PM": "The Product Manager decides",
+    "SHARED": "The Product Owner and the Product Manager decide together",
+    "TEAM": "The Development Team decides",
+    "UNKNOWN": "Not sure: this is outside what I can answer",
+}
+
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "Who decides the price of the enterprise tier?",
+    "Who orders the product backlog?",
+    "Who decides which programming language the team uses?",
+    "Who owns the product roadmap?",
+    "We are a tiny startup with one product person: who decides?",
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved piece of the corpus, as a person would read it."""
+
+    text: str
+    title: str
+    source: str
+    section: str
+    score: float
+    doc_id: str = ""
+    chunk_id: int = -1
+    role: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "title": self.title,
+            "source": self.source,
+            "section": self.section,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc: str  # corpus file name, e.g. "002_concise_software.md"
+    quote: str  # verbatim text from that document
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule that fired, with why it is believed."""
+
+    id: str
+    area: str
+    owner: str
+    rationale: str
+    citations: tuple[Citation, ...] = ()
+    consulted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    recommendation: Owner
+    confidence: float
+    consulted: tuple[str, ...]
+    rationale: str
+    rules: tuple[RuleMatch, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # context notes: truncation, small company, ...
+    hint: str | None = None  # for UNKNOWN: what the bot can answer
+
+    @property
+    def headline(self) -> str:
+        return HEADLINES[self.recommendation]
+
+    @property
+    def confidence_label(self) -> str:
+        return confidence_label(self.confidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of `whodecides ask --json` (issue #2): exact field names."""
+        return {
+            "question": self.question,
+            "recommendation": self.recommendation,
+            "confidence": round(float(self.confidence), 3),
+            "consulted": list(self.consulted),
+            "rationale": self.rationale,
+            "rules": [r.id for r in self.rules],
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+    def to_full_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def confidence_label(confidence: float) -> str:
+    if confidence >= 0.75:
+        return "high"
+    if confidence >= 0.5:
+        return "medium"
+    return "low"
