@@ -1,0 +1,71 @@
+"""👍/👎 feedback from every platform, in one table."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine, func, select
+
+from bot.store.db import ensure_schema
+from bot.store.tables import feedback
+
+log = logging.getLogger(__name__)
+
+VOTES = ("up", "down")
+
+
+class FeedbackStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self,
+        *,
+        platform: str,
+        user_id: str,
+        question: str,
+        recommendation: str,
+        vote: str,
+        workspace: str | None = None,
+        answer_id: str | None = None,
+    ) -> bool:
+        """Store one vote. False (with a logged error) when it could not be stored; never raises."""
+        if vote not in VOTES:
+            log.error("feedback not stored: vote must be one of %s, got %r", VOTES, vote)
+            return False
+        row = {
+            "platform": str(platform)[:16],
+            "workspace": None if workspace is None else str(workspace)[:128],
+            "user_id": str(user_id)[:128],
+            "question": str(question),
+            "recommendation": str(recommendation)[:16],
+            "vote": vote,
+            "answer_id": None if answer_id is None else str(answer_id)[:64],
+        }
+        try:
+            ensure_schema(self.engine)
+            with self.engine.begin() as conn:
+                conn.execute(feedback.insert().values(**row))
+            return True
+        except Exception as exc:  # noqa: BLE001 - the caller must never see a DB failure
+            log.error(
+                "feedback LOST (database unavailable): platform=%s user=%s vote=%s recommendation=%s: %s",
+                row["platform"],
+                row["user_id"],
+                vote,
+                row["recommendation"],
+                exc,
+            )
+            return False
+
+    def summary(self, platform: str | None = None) -> dict[str, int]:
+        """Counts per vote, e.g. {"up": 3, "down": 1}. Raises if the database cannot be read (for reports)."""
+        ensure_schema(self.engine)
+        query = select(feedback.c.vote, func.count()).group_by(feedback.c.vote)
+        if platform is not None:
+            query = query.where(feedback.c.platform == platform)
+        counts = dict.fromkeys(VOTES, 0)
+        with self.engine.connect() as conn:
+            for vote, count in conn.execute(query):
+                counts[vote] = int(count)
+        return counts

@@ -1,0 +1,40 @@
+"""The schema: our tables plus slack_sdk's installation and OAuth state tables, on one MetaData."""
+
+from __future__ import annotations
+
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func
+
+metadata = MetaData()
+
+feedback = Table(
+    "whodecides_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(128)),
+    Column("user_id", String(128), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("recommendation", String(16), nullable=False),
+    Column("vote", String(8), nullable=False),
+    Column("answer_id", String(64)),
+)
+
+# The primary key is what makes claim() atomic across processes: the second INSERT of an id does nothing.
+event_dedupe = Table(
+    "whodecides_event_dedupe",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+SLACK_BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
+SLACK_INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_name
+SLACK_OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.default_table_name
+
+# Same definitions slack_sdk's stores use, so create_schema() makes every table in one locked transaction.
+SQLAlchemyInstallationStore.build_bots_table(metadata, SLACK_BOTS_TABLE)
+SQLAlchemyInstallationStore.build_installations_table(metadata, SLACK_INSTALLATIONS_TABLE)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SLACK_OAUTH_STATES_TABLE)
