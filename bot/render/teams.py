@@ -1,0 +1,293 @@
+"""Answer → Adaptive Card for Microsoft Teams (pure: no I/O, no SDK calls beyond building models).
+
+The card's Action.Submit data is a small contract with the Teams adapter: `parse_submit` reads it back,
+so the format lives in this one module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from microsoft_teams.cards import (
+    ActionSet,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    Fact,
+    FactSet,
+    RichTextBlock,
+    ShowCardAction,
+    SubmitAction,
+    TextBlock,
+    TextRun,
+)
+
+from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
+
+# Action.Submit data["action"] values.
+FEEDBACK_ACTION = "whodecides.feedback"
+ASK_ACTION = "whodecides.ask"
+VOTES = ("up", "down")
+
+TOP_PASSAGES = 3
+# Teams rejects messages over ~28 KB, so everything echoed or quoted is trimmed.
+PASSAGE_CHARS = 450
+QUESTION_SHOWN_CHARS = 300
+QUESTION_DATA_CHARS = 1000  # what a 👍/👎 carries back to the feedback store
+QUOTE_CHARS = 300
+RATIONALE_CHARS = 1200
+NOTE_CHARS = 300
+MAX_NOTES = 3
+MAX_RULES = 8
+MAX_CITATIONS = 3
+MAX_CONSULTED = 8
+CARD_VERSION = "1.5"  # the newest schema Teams renders on every client
+
+USAGE = (
+    "Ask me who decides a product decision: the Product Owner or the Product Manager. "
+    "In a channel or group chat, @mention me with your question."
+)
+
+
+# ---------------------------------------------------------------- submits (card → adapter)
+@dataclass(frozen=True)
+class FeedbackSubmit:
+    vote: str  # "up" | "down"
+    question: str
+    recommendation: str
+    answer_id: str | None
+
+
+@dataclass(frozen=True)
+class AskSubmit:
+    question: str
+
+
+def parse_submit(value: object) -> FeedbackSubmit | AskSubmit | None:
+    """Read back an Action.Submit payload. None for anything missing, mistyped or unknown."""
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    if action == FEEDBACK_ACTION:
+        vote = value.get("vote")
+        recommendation = value.get("recommendation")
+        question = value.get("question")
+        answer_id = value.get("answer_id")
+        if vote not in VOTES or recommendation not in HEADLINES:
+            return None
+        if not isinstance(question, str) or not question.strip():
+            return None
+        if answer_id is not None and not isinstance(answer_id, str):
+            return None
+        return FeedbackSubmit(
+            vote=vote,
+            question=question[:QUESTION_DATA_CHARS],
+            recommendation=recommendation,
+            answer_id=answer_id[:64] if answer_id else None,
+        )
+    if action == ASK_ACTION:
+        question = value.get("question")
+        if isinstance(question, str) and question.strip():
+            return AskSubmit(question=question[:QUESTION_DATA_CHARS])
+    return None
+
+
+# ---------------------------------------------------------------- the answer
+def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
+    """The answer card: headline, confidence, consulted, rationale, sources, feedback and a Why? detail."""
+    body: list[CardElement] = [
+        TextBlock(text=HEADLINES[answer.recommendation], size="Large", weight="Bolder", wrap=True),
+        _plain(f"You asked: {_trim(answer.question, QUESTION_SHOWN_CHARS)}", subtle=True),
+    ]
+    if answer.recommendation == "UNKNOWN":
+        body.append(TextBlock(text=answer.hint or _DEFAULT_HINT, wrap=True))
+        body.extend(_notes(answer))
+        body.extend(_examples("Try one of these:"))
+    else:
+        body.append(
+            FactSet(
+                facts=[
+                    Fact(title="Confidence", value=answer.confidence_label),
+                    Fact(title="Consulted", value=consulted_text(answer)),
+                ]
+            )
+        )
+        body.append(TextBlock(text=_trim(answer.rationale, RATIONALE_CHARS), wrap=True))
+        body.extend(_notes(answer))
+        body.extend(_passages(answer.passages[:TOP_PASSAGES]))
+
+    actions: list[Any] = []
+    if answer.rules or answer.recommendation != "UNKNOWN":
+        actions.append(ShowCardAction(title="Why?", card=why_card(answer)))
+    actions.extend(_feedback_actions(answer, answer_id))
+    return AdaptiveCard(
+        version=CARD_VERSION,
+        body=body,
+        actions=actions,
+        fallback_text=answer_text(answer),
+        speak=HEADLINES[answer.recommendation],
+    )
+
+
+def why_card(answer: Answer) -> AdaptiveCard:
+    """The detail behind the recommendation: each matched rule and its verbatim citations."""
+    body: list[CardElement] = [TextBlock(text="Why this answer", weight="Bolder", wrap=True)]
+    if not answer.rules:
+        body.append(
+            TextBlock(
+                text="No decision rule matched; this answer rests on the passages retrieved.",
+                wrap=True,
+                is_subtle=True,
+            )
+        )
+    for rule in answer.rules[:MAX_RULES]:
+        body.append(_rule(rule))
+    if len(answer.rules) > MAX_RULES:
+        body.append(TextBlock(text=f"…and {len(answer.rules) - MAX_RULES} more rules.", is_subtle=True))
+    return AdaptiveCard(version=CARD_VERSION, body=body)
+
+
+def answer_text(answer: Answer) -> str:
+    """Plain-text fallback for clients that cannot render the card (and for notifications)."""
+    lines = [HEADLINES[answer.recommendation]]
+    if answer.recommendation == "UNKNOWN":
+        lines.append(answer.hint or _DEFAULT_HINT)
+        lines.extend(f"Note: {_trim(note, NOTE_CHARS)}" for note in answer.notes[:MAX_NOTES])
+        lines.append("For example: " + " / ".join(EXAMPLE_QUESTIONS[:3]))
+        return "\n".join(lines)
+    lines.append(f"Confidence: {answer.confidence_label}. Consulted: {consulted_text(answer)}.")
+    lines.append(_trim(answer.rationale, RATIONALE_CHARS))
+    lines.extend(f"Note: {_trim(note, NOTE_CHARS)}" for note in answer.notes[:MAX_NOTES])
+    for n, passage in enumerate(answer.passages[:TOP_PASSAGES], start=1):
+        lines.append(f'{n}. "{_trim(passage.text, 200)}" ({source_text(passage)})')
+    return "\n".join(lines)
+
+
+def summary_text(answer: Answer) -> str:
+    """One line for the activity's `summary` (notification previews)."""
+    return HEADLINES[answer.recommendation]
+
+
+def consulted_text(answer: Answer) -> str:
+    names = [ROLE_NAMES.get(c, c) for c in answer.consulted if c]
+    if not names:
+        return "nobody else"
+    more = len(names) - MAX_CONSULTED
+    shown = ", ".join(_trim(n, 60) for n in names[:MAX_CONSULTED])
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def source_text(passage: Passage) -> str:
+    parts = [p for p in (passage.title, passage.section) if p]
+    where = _trim(" · ".join(parts), 160) or "corpus"
+    return f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
+
+
+# ---------------------------------------------------------------- help, errors
+def help_card(message: str | None = None) -> AdaptiveCard:
+    """Usage with example questions; each example is a button that asks it."""
+    body: list[CardElement] = []
+    if message:
+        body.append(TextBlock(text=message, weight="Bolder", wrap=True, color="Attention"))
+    body.append(TextBlock(text="whodecides", size="Large", weight="Bolder", wrap=True))
+    body.append(TextBlock(text=USAGE, wrap=True))
+    body.append(
+        TextBlock(
+            text="I answer with a recommendation, who to consult, why, and the passages it rests on.",
+            wrap=True,
+            is_subtle=True,
+        )
+    )
+    body.extend(_examples("Example questions:"))
+    return AdaptiveCard(version=CARD_VERSION, body=body, fallback_text=help_text(message))
+
+
+def help_text(message: str | None = None) -> str:
+    lines = [message] if message else []
+    lines.append(USAGE)
+    lines.append("Examples:")
+    lines.extend(f"- {q}" for q in EXAMPLE_QUESTIONS)
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- pieces
+_DEFAULT_HINT = "I answer who decides product questions: the Product Owner, the Product Manager, or both."
+
+
+def _plain(text: str, *, subtle: bool = False, italic: bool = False) -> RichTextBlock:
+    # A TextRun, unlike a TextBlock, is not read as markdown: user and corpus text shows as typed.
+    return RichTextBlock(inlines=[TextRun(text=text, is_subtle=subtle or None, italic=italic or None)])
+
+
+def _notes(answer: Answer) -> list[CardElement]:
+    return [
+        Container(style="warning", items=[_plain(f"Note: {_trim(note, NOTE_CHARS)}")], spacing="Small")
+        for note in answer.notes[:MAX_NOTES]
+    ]
+
+
+def _passages(passages: tuple[Passage, ...]) -> list[CardElement]:
+    if not passages:
+        return []
+    items: list[CardElement] = [TextBlock(text="From the sources", weight="Bolder", separator=True)]
+    for passage in passages:
+        items.append(
+            Container(
+                style="emphasis",
+                spacing="Small",
+                items=[
+                    _plain(f"“{_trim(passage.text, PASSAGE_CHARS)}”", italic=True),
+                    TextBlock(text=source_text(passage), size="Small", is_subtle=True, wrap=True),
+                ],
+            )
+        )
+    return items
+
+
+def _rule(rule: RuleMatch) -> Container:
+    owner = ROLE_NAMES.get(rule.owner, rule.owner)
+    items: list[CardElement] = [
+        TextBlock(text=f"Rule {rule.id} ({rule.area}): {owner}", weight="Bolder", wrap=True),
+        TextBlock(text=_trim(rule.rationale, RATIONALE_CHARS), wrap=True),
+    ]
+    for citation in rule.citations[:MAX_CITATIONS]:
+        items.append(_plain(f"“{_trim(citation.quote, QUOTE_CHARS)}”", italic=True))
+        items.append(TextBlock(text=f"— {citation.title or citation.doc}", size="Small", is_subtle=True))
+    return Container(items=items, separator=True)
+
+
+def _examples(title: str) -> list[CardElement]:
+    buttons = [
+        SubmitAction(title=q, data={"action": ASK_ACTION, "question": q}) for q in EXAMPLE_QUESTIONS[:5]
+    ]
+    return [TextBlock(text=title, weight="Bolder", wrap=True), ActionSet(actions=buttons)]
+
+
+def _feedback_actions(answer: Answer, answer_id: str) -> list[SubmitAction]:
+    def data(vote: str) -> dict[str, str]:
+        return {
+            "action": FEEDBACK_ACTION,
+            "vote": vote,
+            "answer_id": answer_id,
+            "recommendation": answer.recommendation,
+            "question": _trim(answer.question, QUESTION_DATA_CHARS, ellipsis=False),
+        }
+
+    return [
+        SubmitAction(title="👍 Helpful", data=data("up")),
+        SubmitAction(title="👎 Not helpful", data=data("down")),
+    ]
+
+
+def _trim(text: str, limit: int, *, ellipsis: bool = True) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if not ellipsis:
+        return text[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
