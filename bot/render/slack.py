@@ -1,0 +1,344 @@
+"""Answer → Slack Block Kit (pure: no I/O).
+
+Everything a user typed or the corpus holds is escaped (&, <, >) before it reaches mrkdwn, so a question
+containing <!channel>, <!here> or <@U123> is shown, never executed. Slack's limits are enforced here:
+section text ≤ 3000 characters, ≤ 50 blocks per message (100 in a Home view), button value ≤ 2000.
+
+Button values are a small contract with bot/slack/listeners.py: `button_value` writes, `parse_value` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
+
+# action_id values (the listeners match on these).
+ACTION_FEEDBACK_UP = "whodecides_feedback_up"
+ACTION_FEEDBACK_DOWN = "whodecides_feedback_down"
+ACTION_WHY = "whodecides_why"
+ACTION_SHARE = "whodecides_share"
+ACTION_EXAMPLE = "whodecides_example"  # action_ids are f"{ACTION_EXAMPLE}_{i}" (unique in one block)
+ACTION_EXAMPLE_PATTERN = re.compile(rf"^{ACTION_EXAMPLE}_\d+$")
+VOTE_BY_ACTION = {ACTION_FEEDBACK_UP: "up", ACTION_FEEDBACK_DOWN: "down"}
+
+# Slack's limits.
+MAX_SECTION_TEXT = 3000
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_TEXT = 75
+MAX_CONTEXT_TEXT = 2000
+MAX_FALLBACK_TEXT = 3000
+
+TOP_PASSAGES = 3
+QUOTE_CHARS = 300
+QUESTION_SHOWN_CHARS = 300
+MAX_WHY_RULES = 15
+
+USAGE_TEXT = (
+    "Ask me who decides a product decision: the Product Owner or the Product Manager.\n"
+    "• `/whodecides <decision>`: an answer only you see, with a *Share in channel* button\n"
+    "• @mention me in a channel: I answer in the thread\n"
+    "• or send me a direct message"
+)
+
+ROLE_WORDS = ("Product Owner", "Product Manager", "Development Team")
+
+PO_VS_PM = (
+    (
+        "*Product Owner*\n"
+        "• Maximises the value of the team's work\n"
+        "• Orders the Product Backlog\n"
+        "• Writes and accepts backlog items\n"
+        "• Works daily with one Scrum team"
+    ),
+    (
+        "*Product Manager*\n"
+        "• Owns the product's vision and strategy\n"
+        "• Market, customers, pricing and positioning\n"
+        "• Roadmap and business case\n"
+        "• Works across teams, sales and marketing"
+    ),
+)
+
+ORG_RULES_TEXT = (
+    "*Add your organisation's rules*\n"
+    "Point `WHODECIDES_RULES` at a YAML file with your own rules. A rule with the id of a shipped rule "
+    "overrides it; a new id adds a rule. Each rule has an id, a decision area, the phrasings that "
+    "trigger it, the owner (`PO`, `PM`, `SHARED` or `TEAM`), who is consulted, a one-sentence "
+    "rationale and citations (a document and a verbatim quote). Restart the bot to load them."
+)
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message payload: `text` is the plain fallback (notifications, screen readers), always present."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# ------------------------------------------------------------------------------------------ text
+def escape(text: str) -> str:
+    """Slack's three control characters; after this no <!channel>, <!here> or <@U…> can ping."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def trim(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where one is near, with an ellipsis."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    # Never leave half an entity (&am…) behind after escaping.
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp < 6:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    """Escape user or corpus text for mrkdwn and keep it within `limit` characters."""
+    return trim(escape(text), limit)
+
+
+def _quote(text: str, limit: int) -> str:
+    body = safe(" ".join(str(text).split()), limit)
+    return "> " + body
+
+
+def _bold_roles(headline: str) -> str:
+    out = escape(headline)
+    for role in ROLE_WORDS:
+        out = out.replace(role, f"*{role}*")
+    return out
+
+
+# ------------------------------------------------------------------------------------------ blocks
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, MAX_SECTION_TEXT)}}
+
+
+def _context(*texts: str) -> dict[str, Any]:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": trim(t, MAX_CONTEXT_TEXT)} for t in texts[:10]],
+    }
+
+
+def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": trim(text, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+    }
+    if value:
+        button["value"] = value
+    if style:
+        button["style"] = style
+    return button
+
+
+def _limit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """Keep the last actions block (the buttons) whatever gets cut."""
+    if len(blocks) <= limit:
+        return blocks
+    tail = [blocks[-1]] if blocks and blocks[-1]["type"] == "actions" else []
+    head = blocks[: limit - len(tail) - 1]
+    return [*head, _context("_…more was cut to fit Slack's limits._"), *tail]
+
+
+# ------------------------------------------------------------------------------------------ values
+def button_value(**fields_: Any) -> str:
+    """JSON for a button's value, shrinking the question ("q") until it fits Slack's 2000 characters."""
+    data = dict(fields_)
+    question = str(data.get("q", ""))
+    while True:
+        data["q"] = question
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(value) <= MAX_BUTTON_VALUE or not question:
+            return value
+        question = question[: max(len(question) - (len(value) - MAX_BUTTON_VALUE) - 8, 0)]
+
+
+def parse_value(value: str | None) -> dict[str, Any]:
+    """A button value back into a dict; anything malformed gives {} (the listener then says so)."""
+    try:
+        data = json.loads(value or "")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# ------------------------------------------------------------------------------------------ answers
+def headline(answer: Answer) -> str:
+    return HEADLINES.get(answer.recommendation, HEADLINES["UNKNOWN"])
+
+
+def fallback_text(answer: Answer) -> str:
+    parts = [f"{headline(answer)} (confidence: {answer.confidence_label})."]
+    if answer.consulted:
+        parts.append("Consult: " + ", ".join(answer.consulted) + ".")
+    if answer.rationale:
+        parts.append(answer.rationale)
+    if answer.recommendation == "UNKNOWN" and answer.hint:
+        parts.append(answer.hint)
+    return safe(" ".join(parts), MAX_FALLBACK_TEXT)
+
+
+def _passage_block(passage: Passage) -> dict[str, Any]:
+    source = safe(passage.title or passage.source, 200)
+    if passage.section:
+        source += f" · {safe(passage.section, 100)}"
+    return _section(f"{_quote(passage.text, QUOTE_CHARS)}\n— _{source}_")
+
+
+def render_answer(
+    answer: Answer,
+    *,
+    answer_id: str | None = None,
+    shareable: bool = False,
+    shared_by: str | None = None,
+) -> SlackMessage:
+    """The answer message. `shareable` adds *Share in channel* (ephemeral slash-command answers)."""
+    blocks: list[dict[str, Any]] = [_section(_bold_roles(headline(answer)))]
+    facts = [f"Confidence: *{answer.confidence_label}*"]
+    if answer.consulted:
+        facts.append("Consult: " + safe(", ".join(answer.consulted), 500))
+    blocks.append(_context(" · ".join(facts)))
+    asked = f"Question: {safe(answer.question, QUESTION_SHOWN_CHARS)}"
+    if shared_by:
+        asked += f" (asked by <@{escape(shared_by)}>)"
+    blocks.append(_context(asked))
+    if answer.rationale:
+        blocks.append(_section(safe(answer.rationale, MAX_SECTION_TEXT)))
+    if answer.notes:
+        notes = "\n".join(f":information_source: {escape(n)}" for n in answer.notes)
+        blocks.append(_section(trim(notes, MAX_SECTION_TEXT)))
+
+    if answer.recommendation == "UNKNOWN":
+        if answer.hint:
+            blocks.append(_section(safe(answer.hint, MAX_SECTION_TEXT)))
+        blocks.extend(_examples_blocks("Try one of these:"))
+    passages = answer.passages[:TOP_PASSAGES]
+    if passages:
+        blocks.append({"type": "divider"})
+        blocks.extend(_passage_block(p) for p in passages)
+
+    value = button_value(q=answer.question, r=answer.recommendation, a=answer_id or "")
+    buttons = [
+        _button("👍 Helpful", ACTION_FEEDBACK_UP, value),
+        _button("👎 Not helpful", ACTION_FEEDBACK_DOWN, value),
+    ]
+    if answer.recommendation != "UNKNOWN" or answer.rules:
+        buttons.append(_button("Why?", ACTION_WHY, value))
+    if shareable:
+        buttons.append(_button("Share in channel", ACTION_SHARE, value, style="primary"))
+    blocks.append({"type": "actions", "block_id": "whodecides_answer_actions", "elements": buttons})
+    return SlackMessage(text=fallback_text(answer), blocks=_limit_blocks(blocks))
+
+
+def _rule_block(rule: RuleMatch) -> dict[str, Any]:
+    owner = ROLE_NAMES.get(rule.owner, rule.owner)
+    lines = [f"*{safe(rule.area, 200)}* → {escape(owner)}  (rule `{safe(rule.id, 100)}`)"]
+    if rule.rationale:
+        lines.append(safe(rule.rationale, 600))
+    if rule.consulted:
+        lines.append("Consult: " + safe(", ".join(rule.consulted), 300))
+    for citation in rule.citations[:3]:
+        where = safe(citation.title or citation.doc, 200)
+        lines.append(f"{_quote(citation.quote, 500)}\n— _{where}_")
+    return _section("\n".join(lines))
+
+
+def render_why(answer: Answer) -> SlackMessage:
+    """The matched rules with their citations (the *Why?* button)."""
+    blocks: list[dict[str, Any]] = [
+        _section(f"*Why:* {_bold_roles(headline(answer))}"),
+        _context(f"Question: {safe(answer.question, QUESTION_SHOWN_CHARS)}"),
+    ]
+    if answer.rules:
+        shown = answer.rules[:MAX_WHY_RULES]
+        blocks.extend(_rule_block(r) for r in shown)
+        if len(answer.rules) > len(shown):
+            blocks.append(_context(f"…and {len(answer.rules) - len(shown)} more matched rules."))
+    else:
+        blocks.append(
+            _section("No decision rule matched; the answer rests on these passages from the corpus.")
+        )
+        blocks.extend(_passage_block(p) for p in answer.passages[:TOP_PASSAGES])
+    if answer.notes:
+        blocks.append(_context(*(safe(n, 500) for n in answer.notes)))
+    names = ", ".join(r.id for r in answer.rules) or "none"
+    text = safe(f"Why: {headline(answer)}. Rules: {names}.", MAX_FALLBACK_TEXT)
+    return SlackMessage(text=text, blocks=_limit_blocks(blocks))
+
+
+# ------------------------------------------------------------------------------------------ help, home
+def _examples_blocks(title: str) -> list[dict[str, Any]]:
+    listing = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS)
+    buttons = [
+        _button(q, f"{ACTION_EXAMPLE}_{i}", button_value(q=q)) for i, q in enumerate(EXAMPLE_QUESTIONS[:5])
+    ]
+    return [
+        _section(f"{title}\n{listing}"),
+        {"type": "actions", "block_id": "whodecides_examples", "elements": buttons},
+    ]
+
+
+def render_usage(problem: str | None = None) -> SlackMessage:
+    """Usage help with example questions (blank `/whodecides`, `help`, a UsageError)."""
+    blocks: list[dict[str, Any]] = []
+    if problem:
+        blocks.append(_section(safe(problem, 500)))
+    blocks.append(_section(USAGE_TEXT))
+    blocks.extend(_examples_blocks("*Example questions*"))
+    text = (problem + " " if problem else "") + "Usage: /whodecides <decision>, e.g. " + EXAMPLE_QUESTIONS[0]
+    return SlackMessage(text=safe(text, MAX_FALLBACK_TEXT), blocks=blocks)
+
+
+def render_apology(detail: str | None = None) -> SlackMessage:
+    """The short message sent when the answer itself cannot be produced or delivered."""
+    text = "Sorry, I could not answer that just now. Please try again in a moment."
+    if detail:
+        text = safe(detail, 500)
+    return SlackMessage(text=text, blocks=[_section(text)])
+
+
+def render_home() -> dict[str, Any]:
+    """The App Home tab: what the bot does, example questions, PO vs PM, org rules."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "whodecides", "emoji": True}},
+        _section(
+            "I answer *who decides* a product decision: the *Product Owner* or the *Product Manager*, "
+            "who to consult, why, and the passages that back it up. No guessing: when I don't know, I say so."
+        ),
+        _section(USAGE_TEXT),
+        {"type": "divider"},
+        *_examples_blocks("*Example questions*"),
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "plain_text", "text": "PO vs PM at a glance", "emoji": True}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in PO_VS_PM]},
+        _context("In a small company one person often holds both roles; without Scrum, the PM decides."),
+        {"type": "divider"},
+        _section(ORG_RULES_TEXT),
+    ]
+    return {"type": "home", "blocks": _limit_blocks(blocks, MAX_HOME_BLOCKS)}
+
+
+def example_question(action_id: str, value: str | None) -> str | None:
+    """The question behind an example button, if it is one."""
+    if not ACTION_EXAMPLE_PATTERN.match(action_id or ""):
+        return None
+    question = parse_value(value).get("q")
+    return question if isinstance(question, str) and question.strip() else None

@@ -1,0 +1,119 @@
+"""build_slack_app: the Bolt AsyncApp with every listener and middleware registered in this one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine
+
+from bot.answer import AnswererLike
+from bot.render.slack import (
+    ACTION_EXAMPLE_PATTERN,
+    ACTION_FEEDBACK_DOWN,
+    ACTION_FEEDBACK_UP,
+    ACTION_SHARE,
+    ACTION_WHY,
+)
+from bot.settings import Settings
+from bot.slack.delivery import make_web_client
+from bot.slack.listeners import SlackListeners
+from bot.store import (
+    AsyncInstallationStoreAdapter,
+    AsyncOAuthStateStoreAdapter,
+    EventDedupe,
+    FeedbackStore,
+    build_installation_store,
+    build_state_store,
+    make_engine,
+)
+
+log = logging.getLogger(__name__)
+
+COMMAND = re.compile(r"^/whodecides")  # also matches e.g. /whodecides-dev for a second test app
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
+    """Events API retries (X-Slack-Retry-Num) and replicas: each event_id is handled once, by one process."""
+
+    async def dedupe_events(body: dict[str, Any], next: Callable[[], Awaitable[None]], request) -> Any:  # noqa: ANN001, A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            if not await asyncio.to_thread(dedupe.claim, str(event_id)):
+                retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+                log.info(
+                    "event %s already handled (retry %s): acknowledged, not answered again", event_id, retry
+                )
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    return dedupe_events
+
+
+def build_slack_app(
+    settings: Settings,
+    answerer: AnswererLike,
+    client: AsyncWebClient | None = None,
+    *,
+    engine: Engine | None = None,
+    feedback_store: FeedbackStore | None = None,
+    dedupe: EventDedupe | None = None,
+) -> AsyncApp:
+    """The Slack app. Single workspace with SLACK_BOT_TOKEN, or multi-workspace OAuth with
+    SLACK_CLIENT_ID/SECRET (installations and OAuth state in the same database)."""
+    if engine is None and (feedback_store is None or dedupe is None or settings.slack_oauth_enabled):
+        engine = make_engine(settings.database_url)
+    feedback_store = feedback_store or FeedbackStore(engine)  # type: ignore[arg-type]
+    dedupe = dedupe or EventDedupe(engine)  # type: ignore[arg-type]
+
+    oauth: dict[str, Any] = {}
+    if settings.slack_oauth_enabled:
+        # No token: each request is authorised from the installation store, per workspace.
+        client = client or make_web_client(settings)
+        installations = AsyncInstallationStoreAdapter(
+            build_installation_store(engine, client_id=settings.slack_client_id or "")  # type: ignore[arg-type]
+        )
+        oauth = {
+            "installation_store": installations,
+            "oauth_settings": AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=settings.slack_scopes,
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+                installation_store=installations,
+                state_store=AsyncOAuthStateStoreAdapter(build_state_store(engine)),  # type: ignore[arg-type]
+            ),
+        }
+    else:
+        client = client or make_web_client(settings, token=settings.slack_bot_token)
+
+    app = AsyncApp(
+        name="whodecides",
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        logger=logging.getLogger("bot.slack.bolt"),
+        **oauth,
+    )
+    app.use(dedupe_middleware(dedupe))
+
+    listeners = SlackListeners(answerer, feedback_store)
+    app.command(COMMAND)(listeners.command)
+    app.event("app_mention")(listeners.app_mention)
+    app.event("message")(listeners.message)
+    app.event("app_home_opened")(listeners.app_home_opened)
+    app.action(ACTION_FEEDBACK_UP)(listeners.feedback)
+    app.action(ACTION_FEEDBACK_DOWN)(listeners.feedback)
+    app.action(ACTION_WHY)(listeners.why)
+    app.action(ACTION_SHARE)(listeners.share)
+    app.action(ACTION_EXAMPLE_PATTERN)(listeners.example)
+    return app

@@ -1,0 +1,316 @@
+"""A real HTTP stand-in for Slack's Web API and for response_url, on 127.0.0.1 (threaded http.server).
+
+It records every request (method, headers, parsed body) and answers like Slack. Chosen calls can be made
+to fail: HTTP 429 with Retry-After, a 5xx, a dropped connection, or an `ok: false` error. Tests assert on
+what was received and how often; `wait_for` blocks (bounded) until the expected calls arrived.
+
+Pattern after bolt-python's tests/mock_web_api_server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+RESPONSE_URL_METHOD = "response_url"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method ("chat.postMessage") or "response_url"
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    outcome: str = "ok"  # ok | 429 | 500 | drop | error:<code> | invalid_auth
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome == "ok"
+
+    def text_everywhere(self) -> str:
+        """Everything a user could see in this call, for 'does it ping / leak' assertions."""
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+@dataclass
+class Failure:
+    kind: str  # "429" | "500" | "502" | "503" | "drop" | "error"
+    retry_after: int = 1
+    error: str = "internal_error"
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
+    responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class SlackWebApiMock:
+    def __init__(
+        self,
+        *,
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        team_id: str = "T0001",
+        app_id: str = "A0001",
+    ) -> None:
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.team_id = team_id
+        self.app_id = app_id
+        self.socket_mode_url: str | None = None  # what apps.connections.open returns
+        self._state = _State()
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> SlackWebApiMock:
+        mock = self
+
+        class Handler(_Handler):
+            owner = mock
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="slack-web-api-mock", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> SlackWebApiMock:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """SLACK_API_URL for the app under test."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # ------------------------------------------------------------------ scripting
+    def fail_next(self, method: str, *failures: Failure | str) -> None:
+        """The next calls of `method` fail, in order ("429", "500", "drop", or a Failure)."""
+        with self._cond:
+            for f in failures:
+                self._state.failures[method].append(f if isinstance(f, Failure) else Failure(kind=f))
+
+    def respond_with(self, method: str, body: dict[str, Any]) -> None:
+        with self._cond:
+            self._state.responses[method] = body
+
+    def reset(self) -> None:
+        with self._cond:
+            self._state = _State()
+
+    # ------------------------------------------------------------------ assertions
+    def calls(self, method: str | None = None, *, delivered_only: bool = False) -> list[Call]:
+        with self._cond:
+            found = [c for c in self._state.calls if method is None or c.method == method]
+        return [c for c in found if c.delivered] if delivered_only else found
+
+    def wait_for(
+        self, method: str, count: int = 1, *, timeout: float = 20, delivered_only: bool = True
+    ) -> list[Call]:
+        """Block until `count` calls of `method` arrived; bounded, so a missing call fails, not hangs."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [
+                    c for c in self._state.calls if c.method == method and (c.delivered or not delivered_only)
+                ]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(c.method, c.outcome) for c in self._state.calls]
+                    raise AssertionError(f"expected {count} x {method}, got {len(found)}; all calls: {seen}")
+                self._cond.wait(remaining)
+
+    def settle(self, quiet: float = 0.5, timeout: float = 10) -> None:
+        """Wait until no request has arrived for `quiet` seconds (to prove a second call never comes)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            last = len(self._state.calls)
+            while time.monotonic() < deadline:
+                self._cond.wait(quiet)
+                if len(self._state.calls) == last:
+                    return
+                last = len(self._state.calls)
+
+    # ------------------------------------------------------------------ server side
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self._state.calls.append(call)
+            self._cond.notify_all()
+
+    def _next_failure(self, method: str) -> Failure | None:
+        with self._cond:
+            queue = self._state.failures.get(method)
+            return queue.popleft() if queue else None
+
+    def _custom_response(self, method: str) -> dict[str, Any] | None:
+        with self._cond:
+            return self._state.responses.get(method)
+
+    def _web_api_body(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        custom = self._custom_response(method)
+        if custom is not None:
+            return custom
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://whodecides-test.slack.com/",
+                "team": "Test Team",
+                "user": "whodecides",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message": {"text": body.get("text")},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V0001", **(body.get("view") or {})}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_mode_url}
+        if method == "oauth.v2.access":
+            return {
+                "ok": True,
+                "access_token": "xoxb-installed-token",
+                "token_type": "bot",
+                "scope": "commands,app_mentions:read,chat:write",
+                "bot_user_id": self.bot_user_id,
+                "app_id": self.app_id,
+                "team": {"name": "Installed Team", "id": "T0INSTALL"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "UINSTALLER"},
+            }
+        return {"ok": True}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: SlackWebApiMock
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle()
+
+    def _read_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode("utf-8") if length else ""
+        query = urlparse(self.path).query
+        body: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+        if raw.startswith("{"):
+            body.update(json.loads(raw))
+        elif raw:
+            for key, values in parse_qs(raw).items():
+                value = values[0]
+                if key in ("blocks", "attachments", "view") and value.startswith(("[", "{")):
+                    value = json.loads(value)
+                body[key] = value
+        return body
+
+    def _send(self, status: int, payload: Any, extra_headers: dict[str, str] | None = None) -> None:
+        data = (payload if isinstance(payload, str) else json.dumps(payload)).encode("utf-8")
+        self.send_response(status)
+        content_type = "text/plain" if isinstance(payload, str) else "application/json; charset=utf-8"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        path = urlparse(self.path).path
+        body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if path.startswith("/response/"):
+            method = RESPONSE_URL_METHOD
+        elif path.startswith("/api/"):
+            method = path[len("/api/") :]
+        else:
+            self._send(404, {"ok": False, "error": "unknown_path"})
+            return
+        call = Call(method=method, path=path, headers=headers, body=body)
+
+        failure = self.owner._next_failure(method)
+        if failure is not None:
+            call.outcome = failure.kind if failure.kind != "error" else f"error:{failure.error}"
+            self.owner._record(call)
+            if failure.kind == "drop":
+                self.close_connection = True
+                self.connection.close()  # no status line: the client sees a dropped connection
+                return
+            if failure.kind == "429":
+                self._send(
+                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)}
+                )
+                return
+            if failure.kind == "error":
+                self._send(200, {"ok": False, "error": failure.error})
+                return
+            self._send(int(failure.kind), {"ok": False, "error": "fatal_error"})
+            return
+
+        if method == RESPONSE_URL_METHOD:
+            self.owner._record(call)
+            self._send(200, "ok")
+            return
+        if not self._authorized(method, headers, body):
+            call.outcome = "invalid_auth"
+            self.owner._record(call)
+            self._send(200, {"ok": False, "error": "invalid_auth"})
+            return
+        self.owner._record(call)
+        self._send(200, self.owner._web_api_body(method, body))
+
+    def _authorized(self, method: str, headers: dict[str, str], body: dict[str, Any]) -> bool:
+        auth = headers.get("authorization", "")
+        if method == "oauth.v2.access":
+            return bool(auth.startswith("Basic ") or body.get("client_id"))
+        if method == "apps.connections.open":
+            return auth.startswith("Bearer xapp-")
+        return auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxp-")
