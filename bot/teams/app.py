@@ -1,0 +1,311 @@
+"""The Teams adapter on the Teams SDK for Python (microsoft-teams-apps), mounted on the shared FastAPI server.
+
+`mount_teams(api, ...)` adds `POST /api/messages` to the same FastAPI app that serves Slack. The SDK does the
+Bot Framework work: JWT validation of inbound activities (keys fetched lazily on the first request, so the
+server starts with no network), and outgoing activities posted to the activity's serviceUrl at
+`/v3/conversations/{id}/activities` with a bot token it gets from Entra ID on the first reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable
+from typing import Any, Protocol, TypeVar
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from microsoft_teams.api import (
+    ConversationReference,
+    MessageActivity,
+    MessageActivityInput,
+    TypingActivityInput,
+)
+from microsoft_teams.api.activities.utils import StripMentionsTextOptions, strip_mentions_text
+from microsoft_teams.apps import ActivityContext, App
+from microsoft_teams.apps.http import FastAPIAdapter, HttpRouteHandler
+from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
+from microsoft_teams.apps.utils import extract_tenant_id
+from microsoft_teams.cards import AdaptiveCard
+
+from bot.answer import AnswererLike
+from bot.errors import UsageError, WhodecidesError
+from bot.render import teams as render
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MESSAGING_ENDPOINT = "/api/messages"
+TYPING_REFRESH_SECONDS = 3.0  # Teams shows a typing indicator for about 3 s
+HELP_WORDS = {"help", "/help", "?", "usage"}
+
+SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
+BAD_SUBMIT = "Sorry, I could not read that button press. Ask me your question again."
+FEEDBACK_THANKS = {
+    "up": "Thanks for the feedback 👍",
+    "down": "Thanks for the feedback 👎, it helps improve the answers.",
+}
+FEEDBACK_LOST = "Thanks! I could not save your feedback right now; the team has been alerted in the logs."
+
+UNAUTHENTICATED_BANNER = (
+    "\n" + "!" * 78 + "\n"
+    "!!! TEAMS_ALLOW_UNAUTHENTICATED=true: %s accepts UNAUTHENTICATED activities.\n"
+    "!!! Anyone who can reach this server can make the bot post to any serviceUrl they name.\n"
+    "!!! For local testing only. NEVER enable it in production.\n" + "!" * 78
+)
+
+T = TypeVar("T")
+
+
+class FeedbackStoreLike(Protocol):
+    """The slice of bot.store.feedback.FeedbackStore this adapter uses."""
+
+    def record(
+        self,
+        *,
+        platform: str,
+        user_id: str,
+        question: str,
+        recommendation: str,
+        vote: str,
+        workspace: str | None = None,
+        answer_id: str | None = None,
+    ) -> bool: ...
+
+
+# ---------------------------------------------------------------- building
+def mount_teams(
+    api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStoreLike
+) -> None:
+    """Serve Teams at POST /api/messages on `api`, the server's FastAPI app."""
+    build_teams_app(settings, answerer, feedback_store, api=api)
+
+
+def build_teams_app(
+    settings: Settings,
+    answerer: AnswererLike,
+    feedback_store: FeedbackStoreLike,
+    *,
+    api: FastAPI | None = None,
+) -> App:
+    """The Teams SDK App, its listeners registered and its route on `api` (a new FastAPI app if None)."""
+    settings.check_teams()
+    api = api if api is not None else FastAPI()
+    unauthenticated = settings.teams_allow_unauthenticated
+    if unauthenticated:
+        log.warning(UNAUTHENTICATED_BANNER, MESSAGING_ENDPOINT)
+    elif not settings.teams_enabled:
+        log.warning(
+            "Teams: CLIENT_ID, CLIENT_SECRET and TENANT_ID are not set; %s rejects every activity.",
+            MESSAGING_ENDPOINT,
+        )
+    app = App(
+        http_server_adapter=JsonCheckingFastAPIAdapter(app=api),
+        messaging_endpoint=MESSAGING_ENDPOINT,
+        client_id=settings.teams_client_id,
+        client_secret=settings.teams_client_secret,
+        tenant_id=settings.teams_tenant_id,
+        # Explicit, so the SDK's own DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS variable cannot switch it on.
+        dangerously_allow_unauthenticated_requests=unauthenticated,
+        state=False,
+    )
+    register_listeners(app, TeamsBot(answerer, feedback_store))
+    _initialize(app)
+    api.state.teams_app = app
+    log.info("Teams: serving %s (JWT validation %s)", MESSAGING_ENDPOINT, "OFF" if unauthenticated else "on")
+    return app
+
+
+def register_listeners(app: App, bot: TeamsBot) -> None:
+    """Every Teams listener, in one place."""
+    app.on_message(bot.on_message)
+
+
+def _initialize(app: App) -> None:
+    """Run App.initialize (route + JWT validator; no network) from sync code, inside or outside a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(app.initialize())
+        return
+    # Called from async code (a test, an app factory): a private loop in a helper thread.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app.initialize()).result()
+
+
+class JsonCheckingFastAPIAdapter(FastAPIAdapter):
+    """The SDK's FastAPI adapter, but a body that is not a JSON object gets 400 instead of a stack trace."""
+
+    def register_route(self, method: HttpMethod, path: str, handler: HttpRouteHandler) -> None:
+        if method != "POST":
+            raise ValueError(f"Unsupported HTTP method: {method}")
+
+        async def route(request: Request) -> Response:
+            try:
+                body = json.loads(await request.body())
+            except (ValueError, UnicodeDecodeError):
+                return JSONResponse({"error": "Body must be a JSON activity"}, status_code=400)
+            if not isinstance(body, dict):
+                return JSONResponse({"error": "Body must be a JSON activity"}, status_code=400)
+            result = await handler(HttpRequest(body=body, headers=dict(request.headers)))
+            if result.get("body") is not None:
+                return JSONResponse(content=result["body"], status_code=result["status"])
+            return Response(status_code=result["status"])
+
+        self.app.post(path)(route)
+
+
+# ---------------------------------------------------------------- behaviour
+class TeamsBot:
+    """What the bot does with an activity. Listeners stay thin; the work happens here."""
+
+    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStoreLike) -> None:
+        self.answerer = answerer
+        self.feedback_store = feedback_store
+
+    async def on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
+        activity = ctx.activity
+        if activity.from_ and activity.recipient and activity.from_.id == activity.recipient.id:
+            return  # our own message
+        if activity.value is not None:  # an Action.Submit from one of our cards: no mention needed
+            await self._on_submit(ctx, activity.value)
+            return
+        if not addressed_to_bot(activity):
+            log.debug(
+                "Teams: ignoring a %s message that does not mention the bot", conversation_type(activity)
+            )
+            return
+        await self._answer(ctx, question_text(activity))
+
+    async def _answer(self, ctx: ActivityContext[MessageActivity], question: str) -> None:
+        ref = reply_ref(ctx)
+        if not question.strip() or question.strip().lower() in HELP_WORDS:
+            await self._send_card(ctx, ref, render.help_card(), render.help_text())
+            return
+        try:
+            answer = await self._with_typing(ctx, ref, asyncio.to_thread(self.answerer.answer, question))
+        except UsageError as exc:
+            await self._send_card(ctx, ref, render.help_card(exc.message), render.help_text(exc.message))
+            return
+        except WhodecidesError as exc:
+            await self._send_text(ctx, ref, exc.message)
+            return
+        except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the trace
+            log.exception("Teams: answering failed")
+            await self._send_text(ctx, ref, SORRY)
+            return
+        card = render.answer_card(answer, answer_id=uuid.uuid4().hex)
+        await self._send_card(ctx, ref, card, render.summary_text(answer))
+
+    async def _on_submit(self, ctx: ActivityContext[MessageActivity], value: object) -> None:
+        ref = reply_ref(ctx)
+        submit = render.parse_submit(value)
+        if isinstance(submit, render.AskSubmit):
+            await self._answer(ctx, submit.question)
+            return
+        if not isinstance(submit, render.FeedbackSubmit):
+            log.info("Teams: unreadable card submit: %.200r", value)
+            await self._send_text(ctx, ref, BAD_SUBMIT)
+            return
+        activity = ctx.activity
+        user = activity.from_
+        stored = await asyncio.to_thread(
+            self.feedback_store.record,
+            platform="teams",
+            user_id=(user.aad_object_id or user.id) if user else "unknown",
+            question=submit.question,
+            recommendation=submit.recommendation,
+            vote=submit.vote,
+            workspace=extract_tenant_id(activity),
+            answer_id=submit.answer_id,
+        )
+        await self._send_text(ctx, ref, FEEDBACK_THANKS[submit.vote] if stored else FEEDBACK_LOST)
+
+    # ------------------------------------------------------------ sending
+    async def _with_typing(
+        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, work: Awaitable[T]
+    ) -> T:
+        """Await `work`, showing the typing indicator (refreshed every few seconds) meanwhile."""
+        task = asyncio.ensure_future(work)
+        while True:
+            await self._send(ctx, ref, TypingActivityInput())
+            done, _ = await asyncio.wait({task}, timeout=TYPING_REFRESH_SECONDS)
+            if done:
+                return task.result()
+
+    async def _send_card(
+        self,
+        ctx: ActivityContext[MessageActivity],
+        ref: ConversationReference,
+        card: AdaptiveCard,
+        summary: str,
+    ) -> None:
+        message = MessageActivityInput(summary=summary).add_card(card)
+        if not await self._send(ctx, ref, message):
+            # The card was refused (too big, a connector hiccup): plain text, so the user is not left waiting.
+            await self._send(ctx, ref, MessageActivityInput(text=card.fallback_text or summary))
+
+    async def _send_text(
+        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, text: str
+    ) -> None:
+        await self._send(ctx, ref, MessageActivityInput(text=text))
+
+    async def _send(
+        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, activity: Any
+    ) -> bool:
+        try:
+            await ctx.send(activity, ref)
+            return True
+        except Exception as exc:  # noqa: BLE001 - a failed send is logged, never raised into the SDK
+            log.error("Teams: sending a %s activity to %s failed: %s", activity.type, ref.service_url, exc)
+            return False
+
+
+# ---------------------------------------------------------------- reading activities
+def conversation_type(activity: MessageActivity) -> str:
+    conv = activity.conversation
+    if conv.conversation_type:
+        return conv.conversation_type
+    return "groupChat" if conv.is_group else "personal"
+
+
+def addressed_to_bot(activity: MessageActivity) -> bool:
+    """Personal chat: always. Channels and group chats: only when the bot is @mentioned."""
+    if conversation_type(activity) == "personal":
+        return True
+    return activity.is_recipient_mentioned()
+
+
+_AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
+
+
+def question_text(activity: MessageActivity) -> str:
+    """The message text without the bot's @mention; other people's mentions keep their names."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    text = (
+        strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id))
+        if bot_id
+        else activity.text
+    )
+    text = _AT_TAG.sub("", text or "")
+    return html.unescape(text).replace("\xa0", " ").strip()
+
+
+def reply_ref(ctx: ActivityContext[MessageActivity]) -> ConversationReference:
+    """Where replies go: the conversation, and in a channel the thread of the message we answer."""
+    ref = ctx.conversation_ref
+    activity = ctx.activity
+    conv_id = ref.conversation.id
+    if conversation_type(activity) != "channel" or ";messageid=" in conv_id:
+        return ref
+    root = activity.reply_to_id or activity.id
+    if not root or not root.isdigit() or root == "0":
+        return ref
+    threaded = ref.conversation.model_copy(update={"id": f"{conv_id};messageid={root}"})
+    return ref.model_copy(update={"conversation": threaded})

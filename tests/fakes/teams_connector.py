@@ -1,0 +1,153 @@
+"""A local Bot Framework connector (the service behind an activity's serviceUrl), on 127.0.0.1.
+
+It speaks the REST API the Teams SDK calls to reply: `POST /v3/conversations/{conversationId}/activities`
+(messages and typing activities alike), answering `{"id": ...}` as the real service does. Everything posted
+is recorded, in order, with its headers, so tests can assert on what a Teams user would have seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+_ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?/?$")
+
+
+@dataclass(frozen=True)
+class Posted:
+    method: str
+    conversation_id: str
+    reply_to: str | None  # the activity id in /activities/{id} (a reply), None for a plain send
+    activity: dict[str, Any]
+    headers: dict[str, str]  # lower-cased names
+
+    @property
+    def type(self) -> str:
+        return str(self.activity.get("type"))
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
+
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.activity.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+
+@dataclass
+class TeamsConnector:
+    host: str = "127.0.0.1"
+    posted: list[Posted] = field(default_factory=list)
+    # Statuses to answer the next message posts with (e.g. [500]): a connector that fails, then recovers.
+    fail_messages: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> TeamsConnector:
+        connector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                connector._handle(self, "POST")
+
+            def do_PUT(self) -> None:  # noqa: N802
+                connector._handle(self, "PUT")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="teams-connector", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> TeamsConnector:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the connector first"
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    # ------------------------------------------------------------ what was received
+    def of_type(self, kind: str) -> list[Posted]:
+        with self._lock:
+            return [p for p in self.posted if p.type == kind]
+
+    @property
+    def messages(self) -> list[Posted]:
+        return self.of_type("message")
+
+    @property
+    def typing(self) -> list[Posted]:
+        return self.of_type("typing")
+
+    def clear(self) -> None:
+        with self._lock:
+            self.posted.clear()
+
+    # ------------------------------------------------------------ the wire
+    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(request.headers.get("content-length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        match = _ACTIVITIES.match(urlsplit(request.path).path)
+        if match is None:
+            self._reply(request, 404, {"error": {"code": "NotFound", "message": request.path}})
+            return
+        try:
+            activity = json.loads(raw or b"{}")
+        except ValueError:
+            self._reply(request, 400, {"error": {"code": "BadArgument", "message": "invalid JSON"}})
+            return
+        posted = Posted(
+            method=method,
+            conversation_id=unquote(match["conversation"]),
+            reply_to=unquote(match["activity"]) if match["activity"] else None,
+            activity=activity,
+            headers={k.lower(): v for k, v in request.headers.items()},
+        )
+        with self._lock:
+            status = self.fail_messages.pop(0) if posted.type == "message" and self.fail_messages else 200
+            if status == 200:
+                self.posted.append(posted)
+            number = len(self.posted)
+        if status != 200:
+            self._reply(request, status, {"error": {"code": "ServiceError", "message": "injected failure"}})
+            return
+        self._reply(request, 200, {"id": f"activity-{number}"})
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
