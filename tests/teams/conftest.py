@@ -233,16 +233,15 @@ def bot_framework_keys(monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPriv
     return lookup
 
 
-def make_token(
-    key: rsa.RSAPrivateKey,
+def claims(
     *,
     service_url: str | None,
     audience: str = APP_ID,
     issuer: str = BOT_FRAMEWORK_ISSUER,
     expires_in: int = 3600,
-    kid: str = KEY_ID,
-    **claims: Any,
-) -> str:
+    **extra: Any,
+) -> dict[str, Any]:
+    """The claims of a Bot Framework connector token (serviceurl is what binds it to the activity)."""
     now = int(time.time())
     payload: dict[str, Any] = {
         "iss": issuer,
@@ -250,11 +249,14 @@ def make_token(
         "iat": now - 5,
         "nbf": now - 5,
         "exp": now + expires_in,
-        **claims,
     }
     if service_url is not None:
         payload["serviceurl"] = service_url
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
+    return {**payload, **extra}
+
+
+def make_token(key: rsa.RSAPrivateKey, *, kid: str = KEY_ID, **claim_args: Any) -> str:
+    return jwt.encode(claims(**claim_args), key, algorithm="RS256", headers={"kid": kid})
 
 
 @dataclass
