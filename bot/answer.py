@@ -2,10 +2,182 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+from pathlib import Path
 from typing import Protocol
 
-from bot.results import Answer
+import numpy as np
+
+from bot.chunking import Chunk
+from bot.decide import Evidence, Recommendation, decide
+from bot.embedding import Encoder, SentenceTransformerEncoder, load_encoder, resolve_model
+from bot.errors import UsageError
+from bot.index import Index, ensure_index
+from bot.results import EXAMPLE_QUESTIONS, Answer, Passage
+from bot.retrieval import Hit, Retriever
+from bot.rules import RuleBook, load_rules
+from bot.settings import Settings
+from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, words
+from bot.topic import topic_of
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500  # longer input is answered on its first part, with a note
+TOP_K = 5  # passages returned
+ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
+ENGLISH_SHARE = 0.5
+
+USAGE = "Ask me who should decide something, the Product Owner or the Product Manager. For example:\n" + "\n".join(
+    f"• {q}" for q in EXAMPLE_QUESTIONS
+)
+HINT = (
+    "I answer who decides product questions (Product Owner, Product Manager or the Development Team): "
+    "pricing, roadmap, backlog order, user stories, technical choices and the like. Try: "
+    f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[1]}”"
+)
 
 
 class AnswererLike(Protocol):
     def answer(self, question: str) -> Answer: ...
+
+
+def _norm(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def truncate(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
+    """The first part of a long question, cut at a sentence or word boundary."""
+    q = " ".join(question.split())
+    if len(q) <= limit:
+        return q, False
+    head = q[:limit]
+    cut = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
+    if cut > limit // 3:
+        return head[: cut + 1], True
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 3 else head), True
+
+
+class Answerer:
+    """Topic → hybrid retrieval → rules + evidence → Answer. Thread-safe after construction."""
+
+    def __init__(self, index: Index, encoder: Encoder, rules: RuleBook) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.rules = rules
+        self.retriever = Retriever(index, encoder)
+        self._quote_chunks = self._map_quotes(index.chunks, rules)
+        self._vocab = self._english_vocab(index.chunks, rules)
+        self._lock = threading.Lock()  # encoders are not all re-entrant
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Answerer:
+        model = resolve_model(settings.model_path)
+        rules = load_rules(settings.rules_path)
+        query_encoder = encoder or load_encoder(model)
+        # The index is built with sentence-transformers itself (the reference); queries use the fast path.
+        builder = encoder or SentenceTransformerEncoder(model)
+        index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
+        return cls(index, query_encoder, rules)
+
+    # --- set-up helpers --------------------------------------------------------
+    @staticmethod
+    def _map_quotes(chunks: list[Chunk], rules: RuleBook) -> dict[tuple[str, str], list[int]]:
+        """Which chunks hold each cited quote, so the answer can show the passages it rests on."""
+        out: dict[tuple[str, str], list[int]] = {}
+        normed = [(c.doc_id, _norm(c.text), c.chunk_id) for c in chunks]
+        for r in (*rules.rules, *rules.modifiers):
+            for cit in r.citations:
+                q = _norm(cit.quote)
+                probe = q[:60]
+                ids = [cid for doc, text, cid in normed if doc == cit.doc and (q in text or probe in text)]
+                out[(cit.doc, cit.quote)] = ids
+        return out
+
+    @staticmethod
+    def _english_vocab(chunks: list[Chunk], rules: RuleBook) -> frozenset[str]:
+        vocab = {stem(w) for c in chunks for w in words(c.text)}
+        for r in rules.rules:
+            vocab.update(t for trig in r.triggers for t in trig)
+        return frozenset(vocab)
+
+    def looks_english(self, text: str) -> bool:
+        ws = words(text)
+        if not ws:
+            return False
+        known = sum(1 for w in ws if w in STOPWORDS or w in FRAME_WORDS or stem(w) in self._vocab)
+        return known / len(ws) >= ENGLISH_SHARE
+
+    # --- the use case ----------------------------------------------------------
+    def answer(self, question: str) -> Answer:
+        if not isinstance(question, str) or not question.strip():
+            raise UsageError(USAGE)
+        q, truncated = truncate(question)
+        notes: list[str] = []
+        if truncated:
+            notes.append(f"Your message was long, so I answered its first {len(q)} characters.")
+        if not re.search(r"[^\W\d_]", q) or not self.looks_english(q):
+            return self._unknown(q, notes, (), hint="I only understand English questions. " + HINT)
+
+        topic = topic_of(q)
+        with self._lock:
+            vec = self.encoder.encode([topic])[0]
+        hits = self.retriever.search(topic, k=12, query_vec=np.asarray(vec, dtype=np.float32))
+        on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
+        roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
+        rec = decide(q, topic, Evidence(roles, on_topic), self.rules)
+        if rec is None:
+            passages = tuple(self._passages(hits, None)) if on_topic else ()
+            return self._unknown(q, notes, passages, hint=HINT)
+        return Answer(
+            question=q,
+            recommendation=rec.owner,  # type: ignore[arg-type]
+            confidence=round(rec.confidence, 3),
+            consulted=rec.consulted,
+            rationale=rec.rationale,
+            rules=rec.rules,
+            passages=tuple(self._passages(hits, rec)),
+            notes=tuple(notes) + rec.notes,
+        )
+
+    def _unknown(self, q: str, notes: list[str], passages: tuple[Passage, ...], hint: str) -> Answer:
+        return Answer(
+            question=q,
+            recommendation="UNKNOWN",
+            confidence=0.0,
+            consulted=(),
+            rationale="No rule covers this and the sources do not say clearly, so I won't guess.",
+            passages=passages,
+            notes=tuple(notes),
+            hint=hint,
+        )
+
+    def _passages(self, hits: list[Hit], rec: Recommendation | None) -> list[Passage]:
+        """Best first: passages holding the deciding rules' citations, then the other retrieved ones."""
+        top = max((h.score for h in hits), default=0.0) or 1.0
+        boost: dict[int, float] = {}
+        if rec:
+            # Interleave the rules' citations: each rule's first quote before any rule's third.
+            for rank, rule in enumerate(rec.rules):
+                for i, cit in enumerate(rule.citations):
+                    for cid in self._quote_chunks.get((cit.doc, cit.quote), []):
+                        boost[cid] = max(boost.get(cid, 0.0), 1.0 - 0.1 * (rank + i))
+        by_id = {h.chunk_id: h for h in hits}
+        scored: dict[int, float] = {h.chunk_id: h.score / top for h in hits}
+        for cid, b in boost.items():
+            scored[cid] = scored.get(cid, 0.0) + b
+        ranked = sorted(scored, key=lambda cid: scored[cid], reverse=True)[:TOP_K]
+        out = []
+        for cid in ranked:
+            hit = by_id.get(cid) or Hit(cid, 0.0, 0.0, 0.0)
+            out.append(self.retriever.passage(hit, score=round(scored[cid], 4)))
+        return out
+
+
+def answerer_for(settings: Settings, **kwargs: object) -> Answerer:
+    return Answerer.from_settings(settings, **kwargs)  # type: ignore[arg-type]
+
+
+__all__ = ["Answerer", "AnswererLike", "USAGE", "HINT", "truncate", "answerer_for", "Path"]

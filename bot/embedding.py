@@ -70,17 +70,15 @@ class SentenceTransformerEncoder:
                 self._model = SentenceTransformer(self.model_name, device="cpu")
             except Exception as exc:
                 raise WhodecidesError(f"Could not load the embedding model {self.model_name!r}: {exc}") from exc
-            get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-                self._model, "get_sentence_embedding_dimension"
+            get_dim = (
+                getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
             )
             self.dim = int(get_dim() or 384)
         return self._model
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         model = self._load()
-        vecs = model.encode(
-            list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=show_progress
-        )
+        vecs = model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=show_progress)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
 

@@ -21,8 +21,9 @@ from bot.errors import WhodecidesError
 from bot.textutil import tokens
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the root handler
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks embedded with their section heading
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
@@ -62,6 +63,10 @@ def lexical_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
 
 
+def embedding_text(chunk: Chunk) -> str:
+    return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
+
+
 @dataclass(frozen=True)
 class Manifest:
     format_version: int
@@ -92,7 +97,7 @@ class Index:
     ) -> Index:
         docs = load_corpus(corpus_dir)
         chunks = chunk_corpus(docs)
-        texts = [c.text for c in chunks]
+        texts = [embedding_text(c) for c in chunks]
         parts = []
         bar = None
         if progress:
@@ -216,9 +221,7 @@ def build_and_save(corpus_dir: Path, folder: Path, encoder: Encoder, model: str,
     return index
 
 
-def ensure_index(
-    corpus_dir: Path, folder: Path, encoder: Encoder, model: str, *, progress: bool = False
-) -> Index:
+def ensure_index(corpus_dir: Path, folder: Path, encoder: Encoder, model: str, *, progress: bool = False) -> Index:
     """Load the index, rebuilding it first (with a line saying why) when it is missing or stale."""
     reasons = stale_reasons(folder, corpus_dir, model)
     if reasons:

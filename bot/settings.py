@@ -111,9 +111,7 @@ class Settings:
         set_ = [k for k, v in given.items() if v]
         if len(set_) == 1:
             missing = [k for k, v in given.items() if not v]
-            raise WhodecidesError(
-                f"Slack is half configured: {set_[0]} is set but {', '.join(missing)} is missing."
-            )
+            raise WhodecidesError(f"Slack is half configured: {set_[0]} is set but {', '.join(missing)} is missing.")
 
     def check_teams(self) -> None:
         given = {

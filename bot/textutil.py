@@ -26,7 +26,7 @@ FRAME_WORDS = frozenset(
     """decide decides decided deciding decision decisions call calls choose chooses chose choice pick picks
     determine determines responsible responsibility accountable owns owner owners own po pm pos pms
     manager managers role roles person people job final say makes make making whose somebody someone
-    one ultimately should would""".split()
+    ultimately should would""".split()
 )
 
 
@@ -37,9 +37,19 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+# Words whose meaning a stem would change: "marketing" is not "market".
+_STEM_EXCEPTIONS = {"marketing": "marketing", "marketer": "marketing", "marketers": "marketing"}
+
+# Rule triggers keep the small words that carry meaning in a phrase: "how to build", "sign off", "buy in".
+RULE_STOPWORDS = STOPWORDS - frozenset(
+    """what how which when where why up down off out in on into each all every no not nor this only same
+    both few more most against over under between before after again further own first""".split()
+)
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    return _STEM.stemWord(word)
+    return _STEM_EXCEPTIONS.get(word) or _STEM.stemWord(word)
 
 
 def words(text: str) -> list[str]:
@@ -53,3 +63,8 @@ def tokens(text: str, *, drop_frame: bool = False) -> list[str]:
             continue
         out.append(stem(w))
     return out
+
+
+def rule_tokens(text: str) -> list[str]:
+    """Tokens for matching rule triggers: frame words out, meaningful small words kept."""
+    return [stem(w) for w in words(text) if w not in RULE_STOPWORDS and w not in FRAME_WORDS]

@@ -1,0 +1,228 @@
+"""whodecides ask | chat | run | eval | index | serve | socket | teams-package."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from bot.errors import UsageError, WhodecidesError
+from bot.settings import Settings
+
+log = logging.getLogger("whodecides")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/, env WHODECIDES_CORPUS)")
+    common.add_argument("--index", dest="index_dir", type=Path, help="index folder (env WHODECIDES_INDEX)")
+    common.add_argument("--rules", type=Path, help="extra/override rules YAML (env WHODECIDES_RULES)")
+    common.add_argument("--model", help="embedding model folder or name (env WHODECIDES_MODEL)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    p = argparse.ArgumentParser(prog="whodecides", description="Who decides: the Product Owner or the Product Manager?")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    ask = sub.add_parser("ask", parents=[common], help="answer a question (or questions on stdin)")
+    ask.add_argument("question", nargs="*", help="the question; none: read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    sub.add_parser("chat", parents=[common], help="a local chat in the terminal (stdin until end of input)")
+    sub.add_parser("run", parents=[common], help="serve when Slack/Teams are configured, else a local chat")
+    ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--retrieval", action="store_true", help="also compare dense, lexical and hybrid retrieval")
+    sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
+    serve = sub.add_parser("serve", parents=[common], help="HTTP server for Slack and Teams")
+    serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
+    sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
+    pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
+    pkg.add_argument("--out", type=Path, help="zip path (default: dist/whodecides-teams.zip)")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index_dir", None),
+        rules_path=getattr(args, "rules", None),
+        model_path=getattr(args, "model", None),
+    )
+
+
+def _answerer(settings: Settings, *, progress: bool = False):  # noqa: ANN202
+    from bot.answer import Answerer
+
+    return Answerer.from_settings(settings, progress=progress)
+
+
+def _usage_json(question: str, message: str) -> dict:
+    return {
+        "question": question,
+        "recommendation": "UNKNOWN",
+        "confidence": 0.0,
+        "consulted": [],
+        "rationale": message,
+        "rules": [],
+        "passages": [],
+        "error": "usage",
+    }
+
+
+def _ask_lines(answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False) -> None:  # noqa: ANN001
+    from bot.render.text import render_text
+
+    if prompt:
+        out.write("> ")
+        out.flush()
+    for raw in lines:
+        line = raw.rstrip("\n")
+        try:
+            ans = answerer.answer(line)
+        except UsageError as exc:
+            if as_json:
+                out.write(json.dumps(_usage_json(line, exc.message), ensure_ascii=False) + "\n")
+            elif line.strip() or not prompt:
+                out.write(exc.message + "\n\n")
+        else:
+            if as_json:
+                out.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                out.write(render_text(ans) + "\n\n")
+        if prompt:
+            out.write("> ")
+        out.flush()
+    if prompt:
+        out.write("\n")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question)
+    if args.question and not question.strip():
+        from bot.answer import USAGE
+
+        print(USAGE, file=sys.stderr)
+        return 2
+    if not args.question and sys.stdin.isatty():
+        from bot.answer import USAGE
+
+        print(
+            'usage: whodecides ask "QUESTION" [--json]  (or pipe questions on stdin)\n\n' + USAGE,
+            file=sys.stderr,
+        )
+        return 2
+    answerer = _answerer(settings)
+    lines = [question] if args.question else sys.stdin
+    _ask_lines(answerer, lines, sys.stdout, as_json=args.json)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    answerer = _answerer(settings, progress=True)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("whodecides: ask who should decide something (Ctrl-D to quit).")
+    _ask_lines(answerer, sys.stdin, sys.stdout, as_json=False, prompt=interactive)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    settings.check_slack()
+    settings.check_teams()
+    if settings.slack_enabled or settings.teams_enabled:
+        return cmd_serve(argparse.Namespace(port=None), settings)
+    return cmd_chat(args, settings)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluate import evaluate, format_report, read_cases
+
+    cases = read_cases(args.file)
+    report = evaluate(_answerer(settings), cases, retrieval_modes=args.retrieval)
+    print(format_report(report))
+    return 0
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.embedding import SentenceTransformerEncoder, resolve_model
+    from bot.index import build_and_save
+
+    model = resolve_model(settings.model_path)
+    index = build_and_save(
+        settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(model), model, progress=True
+    )
+    m = index.manifest
+    print(f"Indexed {m.n_chunks} chunks into {settings.index_dir} ({m.index_kind}, dim {m.dim}).")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve
+
+    serve(settings, args.port or settings.port)
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.socket_mode import run
+
+    run(settings)
+    return 0
+
+
+def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.teams.package import build
+
+    path = build(settings, args.out)
+    print(f"Teams app package: {path}")
+    return 0
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "run": cmd_run,
+    "eval": cmd_eval,
+    "index": cmd_index,
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "teams-package": cmd_teams_package,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if args.command in ("serve", "socket", "run") else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args, _settings(args))
+    except WhodecidesError as exc:
+        print(f"whodecides: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"whodecides: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

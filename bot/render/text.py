@@ -1,0 +1,46 @@
+"""Answer → plain text for the terminal. No I/O."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.results import Answer, Passage
+
+WIDTH = 100
+
+
+def trim(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def cite(p: Passage) -> str:
+    where = f"{p.title}"
+    if p.section:
+        where += f" › {p.section}"
+    return f"{where} ({p.source})"
+
+
+def render_text(answer: Answer, *, passages: int = 3) -> str:
+    lines = [f"{answer.headline}."]
+    if answer.recommendation != "UNKNOWN":
+        lines.append(f"Confidence: {answer.confidence_label} ({answer.confidence:.2f})")
+        if answer.consulted:
+            lines.append("Consult: " + ", ".join(answer.consulted))
+    lines.append(textwrap.fill("Why: " + answer.rationale, WIDTH, subsequent_indent="     "))
+    for note in answer.notes:
+        lines.append(textwrap.fill("Note: " + note, WIDTH, subsequent_indent="      "))
+    if answer.hint:
+        lines.append(textwrap.fill("Hint: " + answer.hint, WIDTH, subsequent_indent="      "))
+    if answer.passages:
+        lines.append("Sources:")
+        for i, p in enumerate(answer.passages[:passages], 1):
+            body = textwrap.fill(f"[{i}] “{trim(p.text, 280)}”", WIDTH, initial_indent="  ", subsequent_indent="      ")
+            lines.append(body)
+            lines.append(f"      — {cite(p)}")
+    if answer.rules:
+        lines.append("Rules: " + ", ".join(r.id for r in answer.rules))
+    return "\n".join(lines)

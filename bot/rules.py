@@ -1,0 +1,188 @@
+"""Loading, validating and overriding the decision rules (bot/rules.yaml, plus WHODECIDES_RULES)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import WhodecidesError
+from bot.results import Citation
+from bot.textutil import rule_tokens
+
+SHIPPED = Path(__file__).with_name("rules.yaml")
+OWNERS = ("PO", "PM", "SHARED", "TEAM")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    area: str
+    owner: str
+    consulted: tuple[str, ...]
+    rationale: str
+    citations: tuple[Citation, ...]
+    triggers: tuple[tuple[str, ...], ...] = ()  # stemmed token sequences
+    trigger_texts: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    priority: int = 1
+
+
+@dataclass(frozen=True)
+class Modifier:
+    id: str
+    area: str
+    owner: str
+    applies_to: frozenset[str]  # owners it overrides; "none" = when no rule fired
+    consulted: tuple[str, ...]
+    rationale: str
+    note: str
+    citations: tuple[Citation, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    rules: tuple[Rule, ...]
+    modifiers: tuple[Modifier, ...]
+    sources: tuple[str, ...] = field(default=())
+    digest: str = ""
+
+    def by_id(self, rule_id: str) -> Rule | Modifier:
+        for r in (*self.rules, *self.modifiers):
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def _fail(where: str, msg: str) -> WhodecidesError:
+    return WhodecidesError(f"Rules file {where}: {msg}")
+
+
+def _strs(value: Any, where: str, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise _fail(where, f"`{key}` must be a list of strings")
+    return [str(v) for v in value]
+
+
+def _citations(raw: Any, where: str) -> tuple[Citation, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(where, "needs at least one citation (doc + verbatim quote)")
+    out = []
+    for c in raw:
+        if not isinstance(c, dict) or not c.get("doc") or not c.get("quote"):
+            raise _fail(where, "each citation needs `doc` and `quote`")
+        out.append(Citation(doc=str(c["doc"]), quote=str(c["quote"])))
+    return tuple(out)
+
+
+def _regexes(raw: list[str], where: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for p in raw:
+        try:
+            out.append(re.compile(p, re.I))
+        except re.error as exc:
+            raise _fail(where, f"bad pattern {p!r}: {exc}") from exc
+    return tuple(out)
+
+
+def _rule(raw: dict[str, Any], where: str) -> Rule:
+    rid = str(raw.get("id") or "")
+    where = f"{where}, rule {rid or '?'}"
+    if not rid:
+        raise _fail(where, "a rule needs an `id`")
+    owner = str(raw.get("owner", "")).upper()
+    if owner not in OWNERS:
+        raise _fail(where, f"`owner` must be one of {', '.join(OWNERS)}")
+    texts = _strs(raw.get("triggers"), where, "triggers")
+    trig = tuple(tuple(rule_tokens(x)) for x in texts)
+    empty = [x for x, toks in zip(texts, trig, strict=True) if not toks]
+    if empty:
+        raise _fail(where, f"triggers made only of frame or stop words never match: {empty}")
+    patterns = _regexes(_strs(raw.get("patterns"), where, "patterns"), where)
+    if not trig and not patterns:
+        raise _fail(where, "needs `triggers` or `patterns`")
+    if not raw.get("rationale"):
+        raise _fail(where, "needs a one-sentence `rationale`")
+    return Rule(
+        id=rid,
+        area=str(raw.get("area") or rid),
+        owner=owner,
+        consulted=tuple(_strs(raw.get("consulted"), where, "consulted")),
+        rationale=str(raw["rationale"]).strip(),
+        citations=_citations(raw.get("citations"), where),
+        triggers=trig,
+        trigger_texts=tuple(texts),
+        patterns=patterns,
+        priority=int(raw.get("priority", 1)),
+    )
+
+
+def _modifier(raw: dict[str, Any], where: str) -> Modifier:
+    mid = str(raw.get("id") or "")
+    where = f"{where}, modifier {mid or '?'}"
+    owner = str(raw.get("owner", "")).upper()
+    if not mid or owner not in OWNERS:
+        raise _fail(where, "a modifier needs an `id` and an `owner`")
+    patterns = _regexes(_strs(raw.get("patterns"), where, "patterns"), where)
+    if not patterns:
+        raise _fail(where, "needs `patterns`")
+    return Modifier(
+        id=mid,
+        area=str(raw.get("area") or mid),
+        owner=owner,
+        applies_to=frozenset(s if s == "none" else s.upper() for s in _strs(raw.get("applies_to"), where, "applies_to"))
+        or frozenset({"PO", "PM", "SHARED", "none"}),
+        consulted=tuple(_strs(raw.get("consulted"), where, "consulted")),
+        rationale=str(raw.get("rationale") or "").strip(),
+        note=str(raw.get("note") or "").strip(),
+        citations=_citations(raw.get("citations"), where),
+        patterns=patterns,
+        unless=_regexes(_strs(raw.get("unless"), where, "unless"), where),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise WhodecidesError(f"Rules file {path} does not exist (check WHODECIDES_RULES).") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise WhodecidesError(f"Rules file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise WhodecidesError(f"Rules file {path}: expected a mapping with `rules:` and/or `modifiers:`.")
+    return data
+
+
+def load_rules(extra: Path | None = None, shipped: Path = SHIPPED) -> RuleBook:
+    """The shipped rules, then an org's file: same id replaces, `enabled: false` removes, new ids add."""
+    rules: dict[str, Rule] = {}
+    mods: dict[str, Modifier] = {}
+    digest = hashlib.sha256()
+    sources = []
+    for path in [shipped] + ([Path(extra)] if extra else []):
+        data = _read(path)
+        digest.update(path.read_bytes())
+        sources.append(str(path))
+        for key, table, build in (("rules", rules, _rule), ("modifiers", mods, _modifier)):
+            raw_list = data.get(key) or []
+            if not isinstance(raw_list, list):
+                raise _fail(str(path), f"`{key}` must be a list")
+            for raw in raw_list:
+                if not isinstance(raw, dict):
+                    raise _fail(str(path), f"each entry of `{key}` must be a mapping")
+                if raw.get("enabled") is False:
+                    table.pop(str(raw.get("id")), None)
+                    continue
+                item = build(raw, str(path))
+                table[item.id] = item
+    return RuleBook(tuple(rules.values()), tuple(mods.values()), tuple(sources), digest.hexdigest()[:16])
