@@ -144,8 +144,15 @@ def serve(api: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def build_api(settings: Settings, answerer: Any, feedback_store: Any) -> FastAPI:
-    """The app `whodecides serve` runs when bot.server is there; else a bare FastAPI app with Teams on it."""
+def build_api(settings: Settings, answerer: Any, feedback_store: FeedbackStore) -> FastAPI:
+    """The app `whodecides serve` runs (bot.server.build_server), on the test's database."""
+    from bot.server import build_server
+
+    return build_server(settings, answerer, engine=feedback_store.engine, feedback_store=feedback_store)
+
+
+def teams_only_api(settings: Settings, answerer: Any, feedback_store: FeedbackStore) -> FastAPI:
+    """A bare FastAPI app with only mount_teams on it, whatever the settings say."""
     from bot.teams.app import mount_teams
 
     api = FastAPI()

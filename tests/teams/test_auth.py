@@ -29,6 +29,7 @@ from tests.teams.conftest import (
     claims,
     make_token,
     message,
+    teams_only_api,
 )
 
 
@@ -209,4 +210,6 @@ def test_half_a_teams_configuration_is_a_clear_error(
     from bot.errors import WhodecidesError
 
     with pytest.raises(WhodecidesError, match="TENANT_ID"):
-        make_server(Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET))
+        make_server(
+            Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET), api_factory=teams_only_api
+        )

@@ -20,7 +20,16 @@ from bot.settings import Settings
 from bot.store import FeedbackStore, make_engine
 from bot.store.tables import feedback
 from bot.teams import app as teams_app
-from tests.teams.conftest import ANN, APP_ID, CHANNEL, TENANT_ID, TeamsServer, message
+from tests.teams.conftest import (
+    ANN,
+    APP_ID,
+    CHANNEL,
+    TENANT_ID,
+    NetworkGuard,
+    TeamsServer,
+    message,
+    teams_only_api,
+)
 
 PERSONAL_CHAT = "a:1personal-chat-id"
 GROUP_CHAT = "19:group0chat0id@thread.v2"
@@ -124,6 +133,25 @@ def test_other_peoples_mentions_keep_their_names(unauthenticated_server: TeamsSe
     )
     server.post(activity)
     assert server.answerer.calls == ["should Bob set the price?"]
+
+
+def test_slack_and_teams_are_served_by_the_same_server(
+    make_server: Callable[..., TeamsServer], no_internet: NetworkGuard
+) -> None:
+    settings = Settings(
+        slack_bot_token="xoxb-local-test",
+        slack_signing_secret="local-signing-secret",
+        slack_api_url="http://127.0.0.1:9/api/",
+        teams_allow_unauthenticated=True,
+    )
+    server = make_server(settings)
+    health = server.client.get(f"{server.url}/healthz").json()
+    assert health["slack"] is True and health["teams"] is True
+    unsigned = server.client.post(f"{server.url}/slack/events", content=b"command=/whodecides&text=price")
+    assert unsigned.status_code == 401  # Slack's route is there, and checks its own signatures
+    assert server.post(message(server.connector.url, "who decides the price?")).status_code == 200
+    assert headline(server.connector.messages[0]) == HEADLINES["PM"]
+    assert no_internet.attempts == []
 
 
 # ---------------------------------------------------------------- the answer card
@@ -403,9 +431,12 @@ def test_unauthenticated_mode_logs_a_loud_warning(
 def test_unauthenticated_is_never_the_default(make_server: Callable[..., TeamsServer]) -> None:
     assert Settings.from_env({}).teams_allow_unauthenticated is False
     assert Settings.from_env({"TEAMS_ALLOW_UNAUTHENTICATED": "true"}).teams_allow_unauthenticated is True
+    # `whodecides serve` with nothing configured does not serve Teams at all...
     server = make_server(Settings.from_env({}))
-    response = server.post(message(server.connector.url, "who decides the price?"))
-    assert response.status_code == 401
+    assert server.post(message(server.connector.url, "who decides the price?")).status_code == 404
+    # ...and the Teams app itself, mounted without credentials, refuses everything.
+    server = make_server(Settings.from_env({}), api_factory=teams_only_api)
+    assert server.post(message(server.connector.url, "who decides the price?")).status_code == 401
     assert server.connector.posted == [] and server.answerer.calls == []
 
 
@@ -413,6 +444,6 @@ def test_the_sdks_own_env_switch_cannot_turn_auth_off(
     make_server: Callable[..., TeamsServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS", "true")
-    server = make_server(Settings())
+    server = make_server(Settings(), api_factory=teams_only_api)
     assert server.post(message(server.connector.url, "who decides the price?")).status_code == 401
     assert server.connector.posted == []
