@@ -79,19 +79,29 @@ def _mount_slack(
     dedupe: EventDedupe,
 ) -> None:
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+    from slack_sdk.signature import SignatureVerifier
 
     from bot.slack.app import INSTALL_PATH, REDIRECT_PATH, build_slack_app
 
-    slack_app = build_slack_app(
-        settings, answerer, client, engine=engine, feedback_store=feedback_store, dedupe=dedupe
-    )
+    slack_app = build_slack_app(settings, answerer, client, engine=engine, feedback_store=feedback_store, dedupe=dedupe)
     handler = AsyncSlackRequestHandler(slack_app)
     api.state.slack_app = slack_app
+    verifier = SignatureVerifier(settings.slack_signing_secret or "")
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
-        """Events API, slash commands and interactivity: Bolt verifies the signature, then acks."""
-        return await handler.handle(request)
+        """Events API, slash commands and interactivity: signature checked, then Bolt acks and dispatches.
+
+        Bolt parses the body before it verifies the signature, so a forged, unparsable body would be a
+        500; checking the v0 signature here first makes every forgery a plain 401.
+        """
+        body = await request.body()
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            return Response(status_code=401, content=b'{"error":"invalid request"}', media_type="application/json")
+        try:
+            return await handler.handle(request)
+        except ValueError:  # a signed body that is not what its content type says
+            return Response(status_code=400, content=b'{"error":"malformed request"}', media_type="application/json")
 
     if settings.slack_oauth_enabled:
 

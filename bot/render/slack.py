@@ -67,10 +67,11 @@ PO_VS_PM = (
 
 ORG_RULES_TEXT = (
     "*Add your organisation's rules*\n"
-    "Point `WHODECIDES_RULES` at a YAML file with your own rules. A rule with the id of a shipped rule "
-    "overrides it; a new id adds a rule. Each rule has an id, a decision area, the phrasings that "
-    "trigger it, the owner (`PO`, `PM`, `SHARED` or `TEAM`), who is consulted, a one-sentence "
-    "rationale and citations (a document and a verbatim quote). Restart the bot to load them."
+    "Point `WHODECIDES_RULES` at a YAML file shaped like the shipped `bot/rules.yaml`. A rule with the id "
+    "of a shipped rule replaces it, `enabled: false` switches one off, and a new id adds a rule. Each rule "
+    "has an `id`, an `area`, the `triggers` (phrasings) that fire it, the `owner` (`PO`, `PM`, `SHARED` or "
+    "`TEAM`), who is `consulted`, a one-sentence `rationale` and `citations` (a corpus document and a "
+    "verbatim quote from it). Restart the bot to load them."
 )
 
 

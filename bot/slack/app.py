@@ -50,9 +50,7 @@ def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
         if event_id:
             if not await asyncio.to_thread(dedupe.claim, str(event_id)):
                 retry = (request.headers.get("x-slack-retry-num") or [None])[0]
-                log.info(
-                    "event %s already handled (retry %s): acknowledged, not answered again", event_id, retry
-                )
+                log.info("event %s already handled (retry %s): acknowledged, not answered again", event_id, retry)
                 return BoltResponse(status=200, body="")
         return await next()
 

@@ -6,6 +6,7 @@ is the base URL of all of them, and all retry 429 (after Retry-After), 5xx and d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 HTTP_TIMEOUT = 15  # seconds per attempt; the ack never waits on these calls
+RESPONSE_URL_BACKOFF = 0.5  # seconds before the first retry of a 5xx from response_url, doubling
 
 
 class AsyncAnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
@@ -68,9 +70,7 @@ def make_web_client(settings: Settings, token: str | None = None) -> AsyncWebCli
     )
 
 
-async def post_reply(
-    client: AsyncWebClient, *, channel: str, thread_ts: str | None, message: SlackMessage
-) -> bool:
+async def post_reply(client: AsyncWebClient, *, channel: str, thread_ts: str | None, message: SlackMessage) -> bool:
     """chat.postMessage (retried by the client); if the answer still cannot be sent, a short apology."""
     try:
         await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
@@ -85,18 +85,26 @@ async def post_reply(
     return False
 
 
-async def send_to_response_url(response_url: str, body: dict[str, Any]) -> bool:
-    """POST to a response_url with the same retries as the Web API; True when Slack took it."""
+async def send_to_response_url(response_url: str, body: dict[str, Any], *, attempts: int = 3) -> bool:
+    """POST to a response_url; True when Slack took it.
+
+    slack_sdk's webhook client retries 429s and connection errors through the handlers but returns 5xx
+    as they are, so 5xx answers get their retries (with backoff) here.
+    """
     client = AsyncWebhookClient(url=response_url, timeout=HTTP_TIMEOUT, retry_handlers=retry_handlers())
-    try:
-        response = await client.send_dict(body)
-    except Exception as exc:  # noqa: BLE001
-        log.error("response_url call failed: %s", exc)
-        return False
-    if response.status_code != 200:
-        log.error("response_url answered %s: %s", response.status_code, response.body[:200])
-        return False
-    return True
+    for attempt in range(1, attempts + 1):
+        try:
+            response = await client.send_dict(body)
+        except Exception as exc:  # noqa: BLE001
+            log.error("response_url call failed: %s", exc)
+            return False
+        if response.status_code == 200:
+            return True
+        log.error("response_url answered %s: %s", response.status_code, (response.body or "")[:200])
+        if not 500 <= response.status_code <= 599 or attempt == attempts:
+            return False
+        await asyncio.sleep(RESPONSE_URL_BACKOFF * 2 ** (attempt - 1))
+    return False
 
 
 async def respond(

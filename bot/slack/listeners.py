@@ -72,9 +72,7 @@ class SlackListeners:
             log.exception("the answerer failed on a %d-character question", len(question))
             return render_apology()
 
-    async def compose(
-        self, question: str, *, shareable: bool = False, shared_by: str | None = None
-    ) -> SlackMessage:
+    async def compose(self, question: str, *, shareable: bool = False, shared_by: str | None = None) -> SlackMessage:
         result = await self._answer(question)
         if isinstance(result, SlackMessage):
             return result
@@ -100,9 +98,7 @@ class SlackListeners:
         )
 
     # ------------------------------------------------------------------ events
-    async def app_mention(
-        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
+    async def app_mention(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         channel = str(event.get("channel") or "")
         if from_a_bot(event, context) or not channel:
             return
@@ -111,9 +107,7 @@ class SlackListeners:
         question = to_plain(event.get("text"), context.bot_user_id)
         message = await self.compose(question)
         # In the thread of the mention; a mention inside a thread answers in that same thread.
-        await post_reply(
-            client, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"), message=message
-        )
+        await post_reply(client, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"), message=message)
 
     async def message(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         # Only DMs: in channels a mention also arrives as a `message` event, and app_mention answers it.
@@ -132,9 +126,7 @@ class SlackListeners:
             log.error("could not publish App Home for %s: %s", event.get("user"), exc)
 
     # ------------------------------------------------------------------ buttons
-    async def feedback(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
-    ):
+    async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         await ack()
         user, team, channel = _who_and_where(body)
         vote = VOTE_BY_ACTION[action["action_id"]]
@@ -184,9 +176,7 @@ class SlackListeners:
             user=user,
         )
 
-    async def share(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
-    ):
+    async def share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         await ack()
         user, _, _ = _who_and_where(body)
         response_url = body.get("response_url")
@@ -199,9 +189,7 @@ class SlackListeners:
             # The public copy is there: remove the private one so the asker sees it once.
             await send_to_response_url(response_url, {"delete_original": True})
 
-    async def example(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
-    ):
+    async def example(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         await ack()
         user, _, channel = _who_and_where(body)
         response_url = body.get("response_url")

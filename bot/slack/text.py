@@ -20,9 +20,9 @@ def to_plain(text: str | None, bot_user_id: str | None = None) -> str:
         if target.startswith("@"):
             if bot_user_id and target[1:] == bot_user_id:
                 return ""
-            return "@" + (label or target[1:])
+            return "@" + (label or target[1:]).lstrip("@")
         if target.startswith("!"):
-            return "@" + (label or target[1:].split("^")[0])
+            return "@" + (label or target[1:].split("^")[0]).lstrip("@")
         if target.startswith("#"):
             return "#" + (label or target[1:])
         return label or target

@@ -29,6 +29,7 @@ class Call:
     headers: dict[str, str]
     body: dict[str, Any]
     outcome: str = "ok"  # ok | 429 | 500 | drop | error:<code> | invalid_auth
+    at: float = field(default_factory=time.monotonic)  # when it arrived (to check Retry-After was honoured)
 
     @property
     def delivered(self) -> bool:
