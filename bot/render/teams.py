@@ -258,9 +258,7 @@ def _rule(rule: RuleMatch) -> Container:
 
 
 def _examples(title: str) -> list[CardElement]:
-    buttons = [
-        SubmitAction(title=q, data={"action": ASK_ACTION, "question": q}) for q in EXAMPLE_QUESTIONS[:5]
-    ]
+    buttons = [SubmitAction(title=q, data={"action": ASK_ACTION, "question": q}) for q in EXAMPLE_QUESTIONS[:5]]
     return [TextBlock(text=title, weight="Bolder", wrap=True), ActionSet(actions=buttons)]
 
 

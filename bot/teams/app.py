@@ -78,9 +78,7 @@ class FeedbackStoreLike(Protocol):
 
 
 # ---------------------------------------------------------------- building
-def mount_teams(
-    api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStoreLike
-) -> None:
+def mount_teams(api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStoreLike) -> None:
     """Serve Teams at POST /api/messages on `api`, the server's FastAPI app."""
     build_teams_app(settings, answerer, feedback_store, api=api)
 
@@ -177,9 +175,7 @@ class TeamsBot:
             await self._on_submit(ctx, activity.value)
             return
         if not addressed_to_bot(activity):
-            log.debug(
-                "Teams: ignoring a %s message that does not mention the bot", conversation_type(activity)
-            )
+            log.debug("Teams: ignoring a %s message that does not mention the bot", conversation_type(activity))
             return
         await self._answer(ctx, question_text(activity))
 
@@ -251,14 +247,10 @@ class TeamsBot:
             # The card was refused (too big, a connector hiccup): plain text, so the user is not left waiting.
             await self._send(ctx, ref, MessageActivityInput(text=card.fallback_text or summary))
 
-    async def _send_text(
-        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, text: str
-    ) -> None:
+    async def _send_text(self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, text: str) -> None:
         await self._send(ctx, ref, MessageActivityInput(text=text))
 
-    async def _send(
-        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, activity: Any
-    ) -> bool:
+    async def _send(self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, activity: Any) -> bool:
         try:
             await ctx.send(activity, ref)
             return True
@@ -288,11 +280,7 @@ _AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
 def question_text(activity: MessageActivity) -> str:
     """The message text without the bot's @mention; other people's mentions keep their names."""
     bot_id = activity.recipient.id if activity.recipient else None
-    text = (
-        strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id))
-        if bot_id
-        else activity.text
-    )
+    text = strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id)) if bot_id else activity.text
     text = _AT_TAG.sub("", text or "")
     return html.unescape(text).replace("\xa0", " ").strip()
 

@@ -18,9 +18,7 @@ from bot.settings import ROOT, Settings
 log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = "1.30"
-MANIFEST_SCHEMA = (
-    f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
-)
+MANIFEST_SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 APP_VERSION = "1.0.0"
 PLACEHOLDER_BOT_ID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_OUT = ROOT / "var" / "whodecides-teams.zip"

@@ -72,9 +72,7 @@ class TeamsConnector:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="teams-connector", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="teams-connector", daemon=True)
         self._thread.start()
         return self
 

@@ -287,12 +287,8 @@ def entra_tokens(monkeypatch: pytest.MonkeyPatch) -> EntraTokens:
     )
 
     class LocalConfidentialClient:
-        def __init__(
-            self, client_id: str, client_credential: Any = None, authority: str | None = None, **kw: Any
-        ):
-            tokens.clients.append(
-                {"client_id": client_id, "secret": client_credential, "authority": authority}
-            )
+        def __init__(self, client_id: str, client_credential: Any = None, authority: str | None = None, **kw: Any):
+            tokens.clients.append({"client_id": client_id, "secret": client_credential, "authority": authority})
 
         def acquire_token_for_client(self, scopes: list[str], **kw: Any) -> dict[str, Any]:
             tokens.scopes.append(list(scopes))

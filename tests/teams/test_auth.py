@@ -75,9 +75,7 @@ def test_the_service_url_claim_may_differ_by_a_trailing_slash(
     server: TeamsServer, signing_key: rsa.RSAPrivateKey
 ) -> None:
     token = make_token(signing_key, service_url=server.connector.url + "/")
-    assert (
-        server.post(message(server.connector.url, "who decides the price?"), token=token).status_code == 200
-    )
+    assert server.post(message(server.connector.url, "who decides the price?"), token=token).status_code == 200
     assert len(server.connector.messages) == 1
 
 
@@ -109,9 +107,7 @@ BAD_TOKENS: dict[str, Callable[[rsa.RSAPrivateKey, rsa.RSAPrivateKey, str], dict
     "serviceUrl mismatch": lambda key, _o, _url: {
         "Authorization": "Bearer " + make_token(key, service_url="https://smba.trafficmanager.net/teams/")
     },
-    "serviceUrl claim missing": lambda key, _o, _url: {
-        "Authorization": "Bearer " + make_token(key, service_url=None)
-    },
+    "serviceUrl claim missing": lambda key, _o, _url: {"Authorization": "Bearer " + make_token(key, service_url=None)},
     "Entra issuer, keys not ours": lambda key, _o, url: {
         "Authorization": "Bearer "
         + make_token(
@@ -210,6 +206,4 @@ def test_half_a_teams_configuration_is_a_clear_error(
     from bot.errors import WhodecidesError
 
     with pytest.raises(WhodecidesError, match="TENANT_ID"):
-        make_server(
-            Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET), api_factory=teams_only_api
-        )
+        make_server(Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET), api_factory=teams_only_api)

@@ -177,10 +177,7 @@ def test_answer_card_over_the_wire(unauthenticated_server: TeamsServer) -> None:
     why = card["actions"][0]
     assert why["title"] == "Why?"
     why_text = str(why["card"])
-    assert (
-        "Rule pricing" in why_text
-        and "The Product Manager is responsible for pricing & <packaging>." in why_text
-    )
+    assert "Rule pricing" in why_text and "The Product Manager is responsible for pricing & <packaging>." in why_text
 
 
 def test_unknown_answer_offers_examples_that_can_be_clicked(unauthenticated_server: TeamsServer) -> None:
@@ -207,9 +204,7 @@ def test_typing_shows_while_the_answerer_works_and_the_server_stays_responsive(
     server.answerer.gate = gate
     done: list[int] = []
     first = threading.Thread(
-        target=lambda: done.append(
-            server.post(message(server.connector.url, "who decides the price?")).status_code
-        )
+        target=lambda: done.append(server.post(message(server.connector.url, "who decides the price?")).status_code)
     )
     first.start()
     try:
@@ -243,9 +238,7 @@ def _click(server: TeamsServer, vote_title: str, *, scope: str = "personal") -> 
     data = next(a["data"] for a in card["actions"] if a.get("title") == vote_title)
     server.connector.clear()
     root = answer_post.conversation_id.split("messageid=")[-1] if scope == "channel" else None
-    response = server.post(
-        message(server.connector.url, None, scope=scope, value=data, reply_to=root or "activity-2")
-    )
+    response = server.post(message(server.connector.url, None, scope=scope, value=data, reply_to=root or "activity-2"))
     assert response.status_code == 200
     return data
 

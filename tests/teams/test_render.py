@@ -78,9 +78,7 @@ def test_feedback_buttons_carry_what_the_store_needs_and_parse_back(pm_answer: A
     assert set(buttons) == {"👍 Helpful", "👎 Not helpful"}
     up = render.parse_submit(buttons["👍 Helpful"])
     down = render.parse_submit(buttons["👎 Not helpful"])
-    assert up == render.FeedbackSubmit(
-        vote="up", question=pm_answer.question, recommendation="PM", answer_id="a1"
-    )
+    assert up == render.FeedbackSubmit(vote="up", question=pm_answer.question, recommendation="PM", answer_id="a1")
     assert down is not None and down.vote == "down"
 
 
@@ -124,9 +122,7 @@ def test_user_text_is_shown_literally_never_as_markdown() -> None:
     assert runs and not blocks
 
 
-@pytest.mark.parametrize(
-    "question", ["Who decides the price? " + "x" * 20_000, "huge answer please", "🙂" * 20_000]
-)
+@pytest.mark.parametrize("question", ["Who decides the price? " + "x" * 20_000, "huge answer please", "🙂" * 20_000])
 def test_card_stays_under_the_teams_message_limit(question: str) -> None:
     answer = FakeAnswerer().answer(question)
     card = render.answer_card(answer, answer_id="0" * 32)
