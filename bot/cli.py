@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--retrieval", action="store_true", help="also compare dense, lexical and hybrid retrieval")
-    sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
+    idx = sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
+    idx.add_argument("--if-stale", action="store_true", help="only when missing or stale (corpus, model or chunker)")
     serve = sub.add_parser("serve", parents=[common], help="HTTP server for Slack and Teams")
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
@@ -148,9 +149,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.embedding import SentenceTransformerEncoder, resolve_model
-    from bot.index import build_and_save
+    from bot.index import build_and_save, stale_reasons
 
     model = resolve_model(settings.model_path)
+    if args.if_stale:
+        try:
+            reasons = stale_reasons(settings.index_dir, settings.corpus_dir, model)
+        except WhodecidesError as exc:  # a corrupt manifest: rebuild it
+            reasons = [exc.message]
+        if not reasons:
+            print(f"The index in {settings.index_dir} is up to date.")
+            return 0
+        print(f"Rebuilding the index: {', '.join(reasons)}.", file=sys.stderr)
     index = build_and_save(
         settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(model), model, progress=True
     )

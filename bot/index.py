@@ -18,12 +18,12 @@ from bot.chunking import CHUNKER_VERSION, Chunk, chunk_corpus
 from bot.corpus import corpus_hash, load_corpus
 from bot.embedding import Encoder, model_fingerprint
 from bot.errors import WhodecidesError
-from bot.textutil import tokens
+from bot.textutil import lexical_terms
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the root handler
 
-FORMAT_VERSION = 2  # 2: chunks embedded with their section heading
+FORMAT_VERSION = 3  # 2: chunks embedded with their section heading; 3: BM25 bigrams
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
@@ -112,7 +112,7 @@ class Index:
             bar.close()
         vectors = np.ascontiguousarray(np.vstack(parts).astype(np.float32))
         ann = _build_ann(vectors)
-        bm25 = _bm25([tokens(lexical_text(c)) or ["_"] for c in chunks])
+        bm25 = _bm25([lexical_terms(lexical_text(c)) or ["_"] for c in chunks])
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             model=model,

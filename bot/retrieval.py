@@ -14,7 +14,7 @@ import numpy as np
 from bot.embedding import Encoder
 from bot.index import Index
 from bot.results import Passage
-from bot.textutil import tokens
+from bot.textutil import lexical_terms
 
 RRF_K = 60
 DENSE_WEIGHT = 0.5
@@ -48,7 +48,7 @@ class Retriever:
         return out
 
     def lexical_scores(self, topic: str) -> np.ndarray:
-        toks = tokens(topic, drop_frame=True)
+        toks = lexical_terms(topic, drop_frame=True)
         if not toks:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(toks), dtype=np.float32)

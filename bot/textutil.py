@@ -68,3 +68,9 @@ def tokens(text: str, *, drop_frame: bool = False) -> list[str]:
 def rule_tokens(text: str) -> list[str]:
     """Tokens for matching rule triggers: frame words out, meaningful small words kept."""
     return [stem(w) for w in words(text) if w not in RULE_STOPWORDS and w not in FRAME_WORDS]
+
+
+def lexical_terms(text: str, *, drop_frame: bool = False) -> list[str]:
+    """BM25 terms: stems plus adjacent-stem bigrams, so "product marketing" outranks "product … marketing"."""
+    toks = tokens(text, drop_frame=drop_frame)
+    return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
