@@ -90,3 +90,31 @@ def test_rebuild_overwrites_and_creates_parent_directories(tmp_path: Path) -> No
     package.build(Settings(teams_client_id=BOT_ID), target)
     with zipfile.ZipFile(target) as zf:
         assert json.loads(zf.read("manifest.json"))["id"] == BOT_ID
+
+
+def test_the_cli_command_builds_the_package(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "from-cli.zip"
+    env = {k: v for k, v in os.environ.items() if k not in ("CLIENT_SECRET", "TENANT_ID")}
+    env["CLIENT_ID"] = BOT_ID
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "teams-package", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("manifest.json"))["bots"][0]["botId"] == BOT_ID
+
+
+def test_no_out_writes_the_default_location(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(package, "DEFAULT_OUT", tmp_path / "dist" / "whodecides-teams.zip")
+    assert package.build(Settings(teams_client_id=BOT_ID)) == tmp_path / "dist" / "whodecides-teams.zip"
+    assert zipfile.is_zipfile(tmp_path / "dist" / "whodecides-teams.zip")
