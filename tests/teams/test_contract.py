@@ -440,3 +440,26 @@ def test_the_sdks_own_env_switch_cannot_turn_auth_off(
     server = make_server(Settings(), api_factory=teams_only_api)
     assert server.post(message(server.connector.url, "who decides the price?")).status_code == 401
     assert server.connector.posted == []
+
+
+def test_other_activity_types_are_acknowledged_and_ignored(unauthenticated_server: TeamsServer) -> None:
+    server = unauthenticated_server
+    update = message(server.connector.url, None)
+    update.update({"type": "conversationUpdate", "membersAdded": [{"id": f"28:{APP_ID}"}]})
+    assert server.post(update).status_code == 200
+    assert server.connector.posted == [] and server.answerer.calls == []
+
+
+def test_mounting_from_inside_a_running_event_loop(answerer, feedback_store) -> None:  # noqa: ANN001
+    import asyncio
+
+    from fastapi import FastAPI
+
+    async def build() -> FastAPI:
+        api = FastAPI()
+        teams_app.mount_teams(api, Settings(teams_allow_unauthenticated=True), answerer, feedback_store)
+        return api
+
+    api = asyncio.run(build())
+    assert [r.path for r in api.routes if getattr(r, "methods", None) == {"POST"}] == ["/api/messages"]
+    assert api.state.teams_app is not None
