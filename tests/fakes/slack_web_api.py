@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -67,7 +68,8 @@ class SlackWebApiMock:
         self.bot_id = bot_id
         self.team_id = team_id
         self.app_id = app_id
-        self.socket_mode_url: str | None = None  # what apps.connections.open returns
+        # What apps.connections.open returns: a URL, or a callable giving a fresh one per call.
+        self.socket_mode_url: str | Callable[[], str] | None = None
         self._state = _State()
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
@@ -83,9 +85,7 @@ class SlackWebApiMock:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-web-api-mock", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-web-api-mock", daemon=True)
         self._thread.start()
         return self
 
@@ -136,16 +136,12 @@ class SlackWebApiMock:
             found = [c for c in self._state.calls if method is None or c.method == method]
         return [c for c in found if c.delivered] if delivered_only else found
 
-    def wait_for(
-        self, method: str, count: int = 1, *, timeout: float = 20, delivered_only: bool = True
-    ) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, *, timeout: float = 20, delivered_only: bool = True) -> list[Call]:
         """Block until `count` calls of `method` arrived; bounded, so a missing call fails, not hangs."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [
-                    c for c in self._state.calls if c.method == method and (c.delivered or not delivered_only)
-                ]
+                found = [c for c in self._state.calls if c.method == method and (c.delivered or not delivered_only)]
                 if len(found) >= count:
                     return found
                 remaining = deadline - time.monotonic()
@@ -208,7 +204,8 @@ class SlackWebApiMock:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", **(body.get("view") or {})}}
         if method == "apps.connections.open":
-            return {"ok": True, "url": self.socket_mode_url}
+            url = self.socket_mode_url() if callable(self.socket_mode_url) else self.socket_mode_url
+            return {"ok": True, "url": url}
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -286,9 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.close()  # no status line: the client sees a dropped connection
                 return
             if failure.kind == "429":
-                self._send(
-                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)}
-                )
+                self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)})
                 return
             if failure.kind == "error":
                 self._send(200, {"ok": False, "error": failure.error})

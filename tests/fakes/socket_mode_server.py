@@ -79,10 +79,11 @@ class SocketModeServer:
         try:
             async for raw in ws:
                 message = json.loads(raw)
+                record = {"connection": number, **message}
                 with self._cond:
-                    self.received.append({"connection": number, **message})
+                    self.received.append(record)
                     if "envelope_id" in message:
-                        self.acks[message["envelope_id"]] = message
+                        self.acks[message["envelope_id"]] = record
                     self._cond.notify_all()
         except Exception:  # noqa: BLE001 - a dropped client is part of the tests
             pass
@@ -96,9 +97,7 @@ class SocketModeServer:
 
         return [c for c in self.connections if c.state is State.OPEN]
 
-    def send_envelope(
-        self, payload: dict[str, Any], *, type_: str = "events_api", retry_attempt: int = 0
-    ) -> str:
+    def send_envelope(self, payload: dict[str, Any], *, type_: str = "events_api", retry_attempt: int = 0) -> str:
         envelope_id = f"env-{next(self._ids)}"
         envelope = {
             "envelope_id": envelope_id,
