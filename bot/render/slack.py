@@ -274,9 +274,7 @@ def render_why(answer: Answer) -> SlackMessage:
         if len(answer.rules) > len(shown):
             blocks.append(_context(f"…and {len(answer.rules) - len(shown)} more matched rules."))
     else:
-        blocks.append(
-            _section("No decision rule matched; the answer rests on these passages from the corpus.")
-        )
+        blocks.append(_section("No decision rule matched; the answer rests on these passages from the corpus."))
         blocks.extend(_passage_block(p) for p in answer.passages[:TOP_PASSAGES])
     if answer.notes:
         blocks.append(_context(*(safe(n, 500) for n in answer.notes)))
@@ -288,9 +286,7 @@ def render_why(answer: Answer) -> SlackMessage:
 # ------------------------------------------------------------------------------------------ help, home
 def _examples_blocks(title: str) -> list[dict[str, Any]]:
     listing = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS)
-    buttons = [
-        _button(q, f"{ACTION_EXAMPLE}_{i}", button_value(q=q)) for i, q in enumerate(EXAMPLE_QUESTIONS[:5])
-    ]
+    buttons = [_button(q, f"{ACTION_EXAMPLE}_{i}", button_value(q=q)) for i, q in enumerate(EXAMPLE_QUESTIONS[:5])]
     return [
         _section(f"{title}\n{listing}"),
         {"type": "actions", "block_id": "whodecides_examples", "elements": buttons},

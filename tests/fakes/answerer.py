@@ -30,9 +30,7 @@ _PO_RULE = RuleMatch(
     area="Product backlog ordering",
     owner="PO",
     rationale="The Product Owner orders the Product Backlog.",
-    citations=(
-        Citation(doc="glossary.md", quote="The Product Owner orders the backlog.", title="Scrum Glossary"),
-    ),
+    citations=(Citation(doc="glossary.md", quote="The Product Owner orders the backlog.", title="Scrum Glossary"),),
     consulted=("Development Team",),
 )
 

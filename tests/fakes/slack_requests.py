@@ -64,15 +64,11 @@ def event_body(event: dict[str, Any], *, event_id: str | None = None, team_id: s
     )
 
 
-def mention(
-    text: str, *, channel: str = "C0001", user: str = "UASKER", ts: str = "1700000000.000100", **extra: Any
-):
+def mention(text: str, *, channel: str = "C0001", user: str = "UASKER", ts: str = "1700000000.000100", **extra: Any):
     return {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel, **extra}
 
 
-def dm(
-    text: str, *, channel: str = "D0001", user: str = "UASKER", ts: str = "1700000000.000200", **extra: Any
-):
+def dm(text: str, *, channel: str = "D0001", user: str = "UASKER", ts: str = "1700000000.000200", **extra: Any):
     return {
         "type": "message",
         "channel_type": "im",
@@ -158,9 +154,7 @@ class SlackSender:
         return self.http.post(self.url, content=body.encode("utf-8"), headers=all_headers)
 
     def command(self, text: str, *, response_url: str, **kw: Any) -> httpx.Response:
-        return self.post(
-            slash_command_body(text, response_url=response_url, **kw), "application/x-www-form-urlencoded"
-        )
+        return self.post(slash_command_body(text, response_url=response_url, **kw), "application/x-www-form-urlencoded")
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None):
         headers = {}
@@ -168,8 +162,6 @@ class SlackSender:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(event_body(event, event_id=event_id), "application/json", headers=headers)
 
-    def action(
-        self, action_id: str, value: str | None, *, response_url: str | None, **kw: Any
-    ) -> httpx.Response:
+    def action(self, action_id: str, value: str | None, *, response_url: str | None, **kw: Any) -> httpx.Response:
         body = block_action_body(action_id, value, response_url=response_url, **kw)
         return self.post(body, "application/x-www-form-urlencoded")

@@ -80,9 +80,7 @@ def test_events_and_clicks_are_acknowledged_before_the_slow_answer(kind, setting
         elif kind == "dm":
             r = slack.event(dm("who decides the price?"))
         else:
-            r = slack.action(
-                "whodecides_why", '{"q":"who decides the price?"}', response_url=web_api.response_url()
-            )
+            r = slack.action("whodecides_why", '{"q":"who decides the price?"}', response_url=web_api.response_url())
         assert r.status_code == 200
         assert time.monotonic() - started < SLACK_ACK_DEADLINE
         eventually(lambda: len(answerer.calls) == 1, what="the answer to start")
@@ -284,9 +282,7 @@ def test_when_the_answer_cannot_be_sent_the_user_gets_an_apology(slack, web_api)
     web_api.fail_next("chat.postMessage", "500", "500", "500")  # the first try and both retries
     slack.event(mention("<@UBOT> who decides the price?"))
     [apology] = web_api.wait_for("chat.postMessage")
-    assert [c.outcome for c in web_api.calls("chat.postMessage", delivered_only=False)] == ["500"] * 3 + [
-        "ok"
-    ]
+    assert [c.outcome for c in web_api.calls("chat.postMessage", delivered_only=False)] == ["500"] * 3 + ["ok"]
     assert apology.body["text"].startswith(APOLOGY) and not apology.body.get("blocks")
     assert apology.body["thread_ts"] == "1700000000.000100"
 
