@@ -155,25 +155,28 @@ class Answerer:
         )
 
     def _passages(self, hits: list[Hit], rec: Recommendation | None) -> list[Passage]:
-        """Best first: passages holding the deciding rules' citations, then the other retrieved ones."""
+        """Best first: passages holding the deciding rules' citations, then the other retrieved ones.
+
+        A cited passage scores 1 + its citation's weight (the first rule's first quote highest); any other
+        passage scores its retrieval score normalised to [0, 1), so cited passages always lead.
+        """
         top = max((h.score for h in hits), default=0.0) or 1.0
-        boost: dict[int, float] = {}
+        scored: dict[int, float] = {h.chunk_id: 0.99 * h.score / top for h in hits}
         if rec:
+            cited: dict[int, float] = {}
             # Interleave the rules' citations: each rule's first quote before any rule's third.
             for rank, rule in enumerate(rec.rules):
                 for i, cit in enumerate(rule.citations):
                     for cid in self._quote_chunks.get((cit.doc, cit.quote), []):
-                        boost[cid] = max(boost.get(cid, 0.0), 1.0 - 0.1 * (rank + i))
+                        cited[cid] = max(cited.get(cid, 0.0), 1.0 - 0.1 * (rank + i))
+            for cid, weight in cited.items():
+                scored[cid] = 1.0 + weight + 0.05 * scored.get(cid, 0.0)
         by_id = {h.chunk_id: h for h in hits}
-        scored: dict[int, float] = {h.chunk_id: h.score / top for h in hits}
-        for cid, b in boost.items():
-            scored[cid] = scored.get(cid, 0.0) + b
         ranked = sorted(scored, key=lambda cid: scored[cid], reverse=True)[:TOP_K]
-        out = []
-        for cid in ranked:
-            hit = by_id.get(cid) or Hit(cid, 0.0, 0.0, 0.0)
-            out.append(self.retriever.passage(hit, score=round(scored[cid], 4)))
-        return out
+        return [
+            self.retriever.passage(by_id.get(cid) or Hit(cid, 0.0, 0.0, 0.0), score=round(scored[cid], 4))
+            for cid in ranked
+        ]
 
 
 def answerer_for(settings: Settings, **kwargs: object) -> Answerer:

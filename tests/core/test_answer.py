@@ -1,0 +1,83 @@
+"""The whole answer path on the real corpus, model and index: contract fields and bad input."""
+
+import json
+
+import pytest
+
+from bot.answer import MAX_QUESTION_CHARS, truncate
+from bot.errors import UsageError
+from bot.results import Answer
+
+
+def test_on_topic_answer_has_recommendation_rationale_consulted_and_cited_passages(answerer) -> None:
+    ans = answerer.answer("Who should decide the pricing of the enterprise tier, the PO or the PM?")
+    assert ans.recommendation == "PM"
+    assert 0.5 <= ans.confidence <= 1.0
+    assert "Product Owner" in ans.consulted and ans.rationale
+    assert [r.id for r in ans.rules][0] == "pm-pricing"
+    assert len(ans.passages) >= 3
+    assert "pricing analysis" in ans.passages[0].text  # the passage the rule cites comes first
+    assert [p.score for p in ans.passages] == sorted((p.score for p in ans.passages), reverse=True)
+    assert all(p.title and p.source for p in ans.passages)
+
+
+def test_to_dict_is_the_json_contract(answerer) -> None:
+    d = answerer.answer("Who owns the product roadmap?").to_dict()
+    assert list(d) == ["question", "recommendation", "confidence", "consulted", "rationale", "rules", "passages"]
+    assert d["recommendation"] == "PM" and isinstance(d["confidence"], float)
+    assert all(set(p) == {"text", "title", "source", "section", "score"} for p in d["passages"])
+    json.dumps(d)  # serialisable as is
+
+
+def test_passage_text_reads_like_the_corpus(answerer) -> None:
+    ans = answerer.answer("Who clarifies requirements for developers and QA?")
+    assert any("clarifying requirements for devs and QA" in p.text for p in ans.passages[:3])
+    assert not any("|---" in p.text or p.text.startswith("#") for p in ans.passages)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t  \n"])
+def test_blank_question_is_usage_help(answerer, blank: str) -> None:
+    with pytest.raises(UsageError, match="Ask me who should decide"):
+        answerer.answer(blank)
+
+
+def test_very_long_question_is_answered_on_its_first_part_with_a_note(answerer) -> None:
+    q = "Who decides the price of the product? " + "Some more context about our situation. " * 520
+    assert len(q) > 20_000
+    ans = answerer.answer(q)
+    assert ans.recommendation == "PM"
+    assert len(ans.question) <= MAX_QUESTION_CHARS
+    assert any("first" in n and "characters" in n for n in ans.notes)
+
+
+def test_truncate_cuts_at_a_boundary() -> None:
+    text, cut = truncate("word " * 400, 100)
+    assert cut and len(text) <= 100 and not text.endswith(" ") and text.split()[-1] == "word"
+    assert truncate("short one", 100) == ("short one", False)
+
+
+@pytest.mark.parametrize(
+    "q", ["🤔🤔🤔", "👍", "¿Quién decide el precio del producto?", "Wer entscheidet über den Preis?"]
+)
+def test_emoji_only_and_non_english_are_unknown_with_a_hint(answerer, q: str) -> None:
+    ans = answerer.answer(q)
+    assert ans.recommendation == "UNKNOWN" and ans.hint and "Try" in ans.hint
+    assert ans.rules == ()
+
+
+def test_off_topic_question_is_unknown_not_a_guess(answerer) -> None:
+    ans = answerer.answer("What's the weather like in Paris today?")
+    assert ans.recommendation == "UNKNOWN" and ans.hint and ans.passages == ()
+    assert ans.confidence == 0.0
+
+
+def test_small_company_answer_carries_a_context_note(answerer) -> None:
+    ans = answerer.answer("We are a five-person startup. Who decides the roadmap?")
+    assert ans.recommendation == "SHARED" and ans.notes
+    assert any("same" in p.text.lower() or "start-up" in p.text.lower() for p in ans.passages[:3])
+
+
+def test_answers_are_frozen(answerer) -> None:
+    ans: Answer = answerer.answer("Who writes user stories?")
+    with pytest.raises(AttributeError):
+        ans.recommendation = "PM"  # type: ignore[misc]
