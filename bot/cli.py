@@ -133,7 +133,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     settings.check_slack()
     settings.check_teams()
-    if settings.slack_enabled or settings.teams_enabled:
+    if settings.slack_enabled or settings.teams_enabled or settings.teams_allow_unauthenticated:
         return cmd_serve(argparse.Namespace(port=None), settings)
     return cmd_chat(args, settings)
 
