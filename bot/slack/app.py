@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -80,18 +81,28 @@ def build_slack_app(
         installations = AsyncInstallationStoreAdapter(
             build_installation_store(engine, client_id=settings.slack_client_id or "")  # type: ignore[arg-type]
         )
-        oauth = {
-            "installation_store": installations,
-            "oauth_settings": AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                scopes=settings.slack_scopes,
-                install_path=INSTALL_PATH,
-                redirect_uri_path=REDIRECT_PATH,
-                installation_store=installations,
-                state_store=AsyncOAuthStateStoreAdapter(build_state_store(engine)),  # type: ignore[arg-type]
-            ),
-        }
+        oauth_settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=settings.slack_scopes,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            installation_store=installations,
+            state_store=AsyncOAuthStateStoreAdapter(build_state_store(engine)),  # type: ignore[arg-type]
+        )
+        # AsyncOAuthSettings builds an authorizer whose token rotator has its own default client; give it
+        # ours so that even token rotation goes to SLACK_API_URL.
+        oauth_settings.authorize = AsyncInstallationStoreAuthorize(
+            logger=logging.getLogger("bot.slack.bolt"),
+            client_id=oauth_settings.client_id,
+            client_secret=oauth_settings.client_secret,
+            token_rotation_expiration_minutes=oauth_settings.token_rotation_expiration_minutes,
+            installation_store=installations,
+            bot_only=oauth_settings.installation_store_bot_only,
+            user_token_resolution=oauth_settings.user_token_resolution,
+            client=client,
+        )
+        oauth = {"installation_store": installations, "oauth_settings": oauth_settings}
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
 

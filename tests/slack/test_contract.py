@@ -388,3 +388,41 @@ def test_feedback_is_visible_from_another_process(settings, web_api, slack):
     slack.action("whodecides_feedback_down", value, response_url=web_api.response_url())
     web_api.wait_for("response_url")
     assert FeedbackStore(make_engine(settings.database_url)).summary() == {"up": 0, "down": 1}
+
+
+def test_every_web_client_the_app_creates_uses_slack_api_url(web_api, tmp_path, answerer, monkeypatch):
+    """Bolt's client, per-request clients, the OAuth flow's, token rotation's and Socket Mode's."""
+    import asyncio
+    import inspect
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.app import build_slack_app
+    from bot.slack.socket_mode import build_socket_handler
+
+    created: list[str] = []
+    original_init = AsyncWebClient.__init__
+
+    def recording_init(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        original_init(self, *args, **kwargs)
+        # AsyncOAuthSettings.__init__ always builds a default authorizer (and its client); build_slack_app
+        # replaces it at once (checked below), so that throwaway client is never used.
+        if not any(f.filename.endswith("async_oauth_settings.py") for f in inspect.stack()[1:6]):
+            created.append(self.base_url)
+
+    monkeypatch.setattr(AsyncWebClient, "__init__", recording_init)
+
+    single = slack_settings(web_api, tmp_path, slack_app_token="xapp-1-test")
+    oauth = slack_settings(web_api, tmp_path, slack_bot_token=None, slack_client_id="1.2", slack_client_secret="s")
+    apps = [build_slack_app(single, answerer), build_slack_app(oauth, answerer)]
+    authorize = apps[1].oauth_flow.settings.authorize
+    assert authorize.token_rotator.client.base_url == web_api.base_url
+    assert apps[1].oauth_flow.client.base_url == web_api.base_url
+
+    async def socket_client() -> None:
+        handler = build_socket_handler(single, apps[0])
+        assert handler.client.web_client.base_url == web_api.base_url
+        await handler.close_async()
+
+    asyncio.run(socket_client())
+    assert created and set(created) == {web_api.base_url}
