@@ -64,12 +64,14 @@ class EventDedupe:
                     from sqlalchemy.dialects.postgresql import insert as dialect_insert
                 else:
                     from sqlalchemy.dialects.sqlite import insert as dialect_insert
+                # RETURNING, not rowcount: psycopg 3 under SQLAlchemy 2.1 reports rowcount -1 for this INSERT.
                 stmt = (
                     dialect_insert(event_dedupe)
                     .values(**values)
                     .on_conflict_do_nothing(index_elements=[event_dedupe.c.event_id])
+                    .returning(event_dedupe.c.event_id)
                 )
-                won = conn.execute(stmt).rowcount == 1
+                won = conn.execute(stmt).first() is not None
             else:
                 try:
                     with conn.begin_nested():
