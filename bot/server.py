@@ -42,8 +42,12 @@ def build_server(
     dedupe = dedupe or EventDedupe(engine)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if app.state.slack_app is not None:
+            from bot.slack.app import drain
+
+            await drain(app.state.slack_app)  # answers already acked still reach their users
         engine.dispose()
 
     api = FastAPI(title="whodecides", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)

@@ -43,13 +43,25 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
 
+DEDUPE_WAIT = 1.0  # seconds the ack may wait for the database's verdict; Slack allows 3 in all
+
+
 def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
-    """Events API retries (X-Slack-Retry-Num) and replicas: each event_id is handled once, by one process."""
+    """Events API retries (X-Slack-Retry-Num) and replicas: each event_id is handled once, by one process.
+
+    The claim runs before the ack, so it is bounded: a database that hangs (a network partition, a lock)
+    counts as down, and the event is answered (degraded dedupe) rather than acked late.
+    """
 
     async def dedupe_events(body: dict[str, Any], next: Callable[[], Awaitable[None]], request) -> Any:  # noqa: ANN001, A002
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            if not await asyncio.to_thread(dedupe.claim, str(event_id)):
+            try:
+                claimed = await asyncio.wait_for(asyncio.to_thread(dedupe.claim, str(event_id)), DEDUPE_WAIT)
+            except TimeoutError:
+                log.error("degraded dedupe: the database took over %.1f s for event %s", DEDUPE_WAIT, event_id)
+                claimed = True
+            if not claimed:
                 retry = (request.headers.get("x-slack-retry-num") or [None])[0]
                 log.info("event %s already handled (retry %s): acknowledged, not answered again", event_id, retry)
                 return BoltResponse(status=200, body="")
@@ -116,6 +128,7 @@ def build_slack_app(
     app.use(dedupe_middleware(dedupe))
 
     listeners = SlackListeners(answerer, feedback_store)
+    app.whodecides_listeners = listeners  # type: ignore[attr-defined]  # for drain() at shutdown
     app.command(COMMAND)(listeners.command)
     app.event("app_mention")(listeners.app_mention)
     app.event("message")(listeners.message)
@@ -126,3 +139,10 @@ def build_slack_app(
     app.action(ACTION_SHARE)(listeners.share)
     app.action(ACTION_EXAMPLE_PATTERN)(listeners.example)
     return app
+
+
+async def drain(app: AsyncApp, timeout: float = 10.0) -> None:
+    """Let answers in flight be delivered before the process stops."""
+    listeners: SlackListeners | None = getattr(app, "whodecides_listeners", None)
+    if listeners is not None:
+        await listeners.drain(timeout)

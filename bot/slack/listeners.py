@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -52,10 +54,39 @@ def _who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None, str | 
     return user, team, channel
 
 
+# Message subtypes that are still a person writing to the bot (others: edits, joins, bots...).
+HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def answer_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
 class SlackListeners:
-    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStore) -> None:
+    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStore, *, workers: int | None = None) -> None:
         self.answerer = answerer
         self.feedback_store = feedback_store
+        # The CPU-bound answerer gets threads of its own, so a burst of questions never holds up the
+        # default pool that the acks' database claims run in.
+        self._pool = ThreadPoolExecutor(max_workers=workers or answer_workers(), thread_name_prefix="answer")
+        self._inflight: set[asyncio.Task[Any]] = set()
+
+    def _track(self) -> None:
+        """Remember the running listener so a shutdown can let it deliver its answer first."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) for answers still being computed or sent, e.g. on SIGTERM during a deploy."""
+        pending = [t for t in self._inflight if not t.done() and t is not asyncio.current_task()]
+        if pending:
+            log.info("waiting for %d answer(s) in flight before stopping", len(pending))
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            if late:
+                log.error("stopped with %d answer(s) still in flight", len(late))
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ answering (shared)
     async def _answer(self, question: str) -> Answer | SlackMessage:
@@ -63,7 +94,7 @@ class SlackListeners:
         if not question.strip() or is_help(question):
             return render_usage()
         try:
-            return await asyncio.to_thread(self.answerer.answer, question)
+            return await asyncio.get_running_loop().run_in_executor(self._pool, self.answerer.answer, question)
         except UsageError as exc:
             return render_usage(exc.message)
         except WhodecidesError as exc:
@@ -80,6 +111,7 @@ class SlackListeners:
 
     # ------------------------------------------------------------------ /whodecides
     async def command(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        self._track()
         question = to_plain(command.get("text"))
         if not question or is_help(question):
             usage = render_usage()
@@ -99,6 +131,7 @@ class SlackListeners:
 
     # ------------------------------------------------------------------ events
     async def app_mention(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        self._track()
         channel = str(event.get("channel") or "")
         if from_a_bot(event, context) or not channel:
             return
@@ -110,14 +143,18 @@ class SlackListeners:
         await post_reply(client, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"), message=message)
 
     async def message(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        self._track()
         # Only DMs: in channels a mention also arrives as a `message` event, and app_mention answers it.
-        if event.get("channel_type") != "im" or event.get("subtype") or from_a_bot(event, context):
+        if event.get("channel_type") != "im" or event.get("subtype") not in HUMAN_SUBTYPES:
+            return
+        if from_a_bot(event, context):
             return
         question = to_plain(event.get("text"), context.bot_user_id)
         message = await self.compose(question)
         await post_reply(client, channel=event["channel"], thread_ts=event.get("thread_ts"), message=message)
 
     async def app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        self._track()
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         try:
@@ -127,6 +164,7 @@ class SlackListeners:
 
     # ------------------------------------------------------------------ buttons
     async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
+        self._track()
         await ack()
         user, team, channel = _who_and_where(body)
         vote = VOTE_BY_ACTION[action["action_id"]]
@@ -159,6 +197,7 @@ class SlackListeners:
         )
 
     async def why(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
+        self._track()
         await ack()
         user, _, channel = _who_and_where(body)
         question = parse_value(action.get("value")).get("q")
@@ -177,6 +216,7 @@ class SlackListeners:
         )
 
     async def share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
+        self._track()
         await ack()
         user, _, _ = _who_and_where(body)
         response_url = body.get("response_url")
@@ -190,6 +230,7 @@ class SlackListeners:
             await send_to_response_url(response_url, {"delete_original": True})
 
     async def example(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
+        self._track()
         await ack()
         user, _, channel = _who_and_where(body)
         response_url = body.get("response_url")

@@ -61,6 +61,9 @@ async def run_until(handler: AsyncSocketModeHandler, stop: asyncio.Event) -> Non
         await stop.wait()
     finally:
         await handler.close_async()
+        from bot.slack.app import drain
+
+        await drain(handler.app)  # type: ignore[arg-type]
 
 
 def build_socket_app(settings: Settings, answerer: AnswererLike) -> AsyncApp:

@@ -37,21 +37,19 @@ class EventDedupe:
 
     def claim(self, event_id: str) -> bool:
         event_id = str(event_id)[:128]
+        # Remembered in process first: a duplicate arriving while the database is slow or down is refused
+        # here, and the database only has to settle races between processes.
         with self._lock:
             if event_id in self._local:
-                return False
-        try:
-            won = self._claim_in_db(event_id)
-        except Exception as exc:  # noqa: BLE001 - never let a DB failure silence the bot
-            log.error("degraded dedupe: database unavailable, deduplicating in this process only: %s", exc)
-            won = True
-        with self._lock:
-            if event_id in self._local:  # another thread of this process got here first
                 return False
             self._local[event_id] = None
             while len(self._local) > _LOCAL_MAX:
                 self._local.popitem(last=False)
-        return won
+        try:
+            return self._claim_in_db(event_id)
+        except Exception as exc:  # noqa: BLE001 - never let a DB failure silence the bot
+            log.error("degraded dedupe: database unavailable, deduplicating in this process only: %s", exc)
+            return True
 
     def _claim_in_db(self, event_id: str) -> bool:
         ensure_schema(self.engine)

@@ -358,6 +358,30 @@ def test_database_down_answers_still_flow_and_lost_feedback_is_logged(
     assert any("feedback LOST" in m for m in errors)
 
 
+def test_a_hanging_database_does_not_delay_the_ack(settings, web_api, answerer, start_server, caplog):
+    """A database that hangs (here: SQLite locked by another process) counts as down for the dedupe."""
+    import sqlite3
+
+    _, slack = start_server(settings, answerer)  # creates the schema
+    path = settings.database_url.removeprefix("sqlite:///")
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # every write now waits for SQLite's busy timeout
+    try:
+        with caplog.at_level(logging.ERROR):
+            event = mention("<@UBOT> who decides the price?")
+            started = time.monotonic()
+            assert slack.event(event, event_id="EvLocked").status_code == 200
+            assert time.monotonic() - started < SLACK_ACK_DEADLINE
+            web_api.wait_for("chat.postMessage")
+            assert slack.event(event, event_id="EvLocked", retry_num=1).status_code == 200
+            web_api.settle()
+        assert len(web_api.calls("chat.postMessage")) == 1  # this process remembers it answered
+        assert "degraded dedupe" in caplog.text
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+
 # ------------------------------------------------------------------------------ SLACK_API_URL, health
 def test_every_web_api_call_goes_to_slack_api_url_with_the_bot_token(slack, web_api):
     slack.event(mention("<@UBOT> who decides the price?"))
