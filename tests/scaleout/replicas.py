@@ -1,0 +1,156 @@
+"""Real `whodecides serve` replicas: the installed console script as subprocesses, on loopback ports.
+
+Each replica gets a clean environment (no DATABASE_URL or credentials leak in from the caller), its own
+log files, and is killed in teardown whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+from tests.fakes.live_server import free_port
+from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender
+from tests.fakes.slack_web_api import SlackWebApiMock
+
+ROOT = Path(__file__).resolve().parents[2]
+WHODECIDES = Path(sys.executable).with_name("whodecides")  # .venv/bin/whodecides, the installed console script
+CORPUS = ROOT / "corpus"
+
+# Settings the replicas must not inherit from whoever runs the tests.
+_SCRUB = (
+    "DATABASE_URL",
+    "PORT",
+    "HOST",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "TENANT_ID",
+    "TEAMS_ALLOW_UNAUTHENTICATED",
+    "WHODECIDES_RULES",
+    "WHODECIDES_MODEL",
+)
+
+
+def replica_env(*, database_url: str | None, web_api: SlackWebApiMock | None, index_dir: Path) -> dict[str, str]:
+    """The environment of a replica: Slack on the Web API mock (when given), the prebuilt index."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    if web_api is not None:
+        env.update(
+            SLACK_BOT_TOKEN="xoxb-scaleout-token",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=web_api.base_url,
+        )
+    env.update(
+        HOST="127.0.0.1",
+        WHODECIDES_INDEX=str(index_dir),
+        WHODECIDES_CORPUS=str(CORPUS),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONUNBUFFERED="1",
+    )
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+class Replica:
+    """One `whodecides serve --port N` process."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.stdout_path = log_dir / f"{name}.stdout.log"
+        self.stderr_path = log_dir / f"{name}.stderr.log"
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                [str(WHODECIDES), "serve", "--port", str(self.port)],
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        self.sender = SlackSender(self.url)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 120) -> Replica:
+        """Until GET /healthz answers (bounded); a replica that died or never listens fails with its log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                code = self.proc.returncode
+                raise AssertionError(f"replica {self.name} exited with {code}:\n{self.stderr()[-4000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"replica {self.name} not ready within {timeout} s:\n{self.stderr()[-4000:]}")
+
+    def stop(self) -> None:
+        self.sender.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def start_replicas(names: list[str], env: dict[str, str], log_dir: Path, started: list[Replica]) -> list[Replica]:
+    """Start all at once (so they race on schema creation too), then wait until each is ready.
+
+    Every replica is appended to `started` as soon as it exists, so the caller's teardown kills it even
+    when another one fails to start.
+    """
+    replicas = []
+    for name in names:
+        replica = Replica(name, env, log_dir)
+        started.append(replica)
+        replicas.append(replica)
+    for replica in replicas:
+        replica.wait_ready()
+    return replicas
+
+
+def replies_by_thread(web_api: SlackWebApiMock, channel: str) -> dict[str, list[dict]]:
+    """chat.postMessage bodies sent to `channel`, grouped by the thread they answer."""
+    threads: dict[str, list[dict]] = defaultdict(list)
+    for call in web_api.calls("chat.postMessage", delivered_only=True):
+        if call.body.get("channel") == channel:
+            threads[str(call.body.get("thread_ts"))].append(call.body)
+    return dict(threads)
+
+
+def wait_replies(web_api: SlackWebApiMock, channel: str, threads: int, timeout: float = 60) -> dict[str, list[dict]]:
+    """Wait (bounded) until `threads` threads of `channel` got a reply, then until the mock is quiet,
+    so that a second, unwanted reply would have arrived too."""
+    deadline = time.monotonic() + timeout
+    while len(replies_by_thread(web_api, channel)) < threads:
+        if time.monotonic() > deadline:
+            got = {k: len(v) for k, v in replies_by_thread(web_api, channel).items()}
+            raise AssertionError(f"expected replies in {threads} threads of {channel}, got {got}")
+        time.sleep(0.05)
+    web_api.settle(quiet=1.0, timeout=15)
+    return replies_by_thread(web_api, channel)
