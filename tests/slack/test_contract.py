@@ -382,6 +382,21 @@ def test_a_hanging_database_does_not_delay_the_ack(settings, web_api, answerer, 
         locker.close()
 
 
+def test_stopping_the_server_still_delivers_answers_already_acked(settings, web_api, start_server, caplog):
+    gate = threading.Event()
+    answerer = FakeAnswerer(gate=gate)
+    server, slack = start_server(settings, answerer)
+    with caplog.at_level(logging.INFO):
+        assert slack.command("who decides the price?", response_url=web_api.response_url()).status_code == 200
+        eventually(lambda: answerer.calls, what="the answer to start")
+        server.server.should_exit = True  # SIGTERM during a deploy
+        eventually(lambda: "answer(s) in flight" in caplog.text, what="the shutdown to wait for the answer")
+        gate.set()
+        [answer] = web_api.wait_for("response_url")
+    assert "Product Manager" in answer.body["text"]
+    server.stop()
+
+
 # ------------------------------------------------------------------------------ SLACK_API_URL, health
 def test_every_web_api_call_goes_to_slack_api_url_with_the_bot_token(slack, web_api):
     slack.event(mention("<@UBOT> who decides the price?"))
