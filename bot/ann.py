@@ -124,6 +124,8 @@ def build_ann(
         index = faiss.index_factory(dim, f"IVF{nlist},SQ8,RFlat", faiss.METRIC_INNER_PRODUCT)
         faiss.downcast_index(index).k_factor = REFINE_K_FACTOR
         ivf = faiss.extract_index_ivf(index)
+        # Unit vectors share one SQ8 range well; residual coding only slowed training and adds here.
+        faiss.downcast_index(faiss.downcast_index(index).base_index).by_residual = False
         ivf.cp.niter = IVF_TRAIN_ITERATIONS
         ivf.cp.seed = seed
         # k-means (and the SQ8 ranges) cost is linear in the sample: faiss' minimum of 39 points per list is enough for
