@@ -249,7 +249,7 @@ def render_answer(
     return SlackMessage(text=fallback_text(answer), blocks=_limit_blocks(blocks))
 
 
-def _rule_block(rule: RuleMatch) -> dict[str, Any]:
+def _rule_block(rule: RuleMatch, titles: dict[str, str]) -> dict[str, Any]:
     owner = ROLE_NAMES.get(rule.owner, rule.owner)
     lines = [f"*{safe(rule.area, 200)}* → {escape(owner)}  (rule `{safe(rule.id, 100)}`)"]
     if rule.rationale:
@@ -257,7 +257,7 @@ def _rule_block(rule: RuleMatch) -> dict[str, Any]:
     if rule.consulted:
         lines.append("Consult: " + safe(", ".join(rule.consulted), 300))
     for citation in rule.citations[:3]:
-        where = safe(citation.title or citation.doc, 200)
+        where = safe(citation.title or titles.get(citation.doc) or citation.doc, 200)
         lines.append(f"{_quote(citation.quote, 500)}\n— _{where}_")
     return _section("\n".join(lines))
 
@@ -270,7 +270,9 @@ def render_why(answer: Answer) -> SlackMessage:
     ]
     if answer.rules:
         shown = answer.rules[:MAX_WHY_RULES]
-        blocks.extend(_rule_block(r) for r in shown)
+        # A citation names its document; show the document's title where a passage tells it.
+        titles = {p.doc_id: p.title for p in answer.passages if p.doc_id and p.title}
+        blocks.extend(_rule_block(r, titles) for r in shown)
         if len(answer.rules) > len(shown):
             blocks.append(_context(f"…and {len(answer.rules) - len(shown)} more matched rules."))
     else:

@@ -244,3 +244,19 @@ def test_malformed_button_values_parse_to_nothing():
         assert parse_value(bad) == {}
     assert example_question("whodecides_feedback_up", button_value(q="x")) is None
     assert example_question(f"{ACTION_EXAMPLE}_0", "garbage") is None
+
+
+def test_why_names_a_cited_document_by_its_title_when_a_passage_tells_it():
+    from dataclasses import replace
+
+    from bot.results import Citation, Passage, RuleMatch
+
+    rule = RuleMatch(
+        id="r1", area="Area", owner="PM", rationale="Because.", citations=(Citation(doc="a.md", quote="Quoted."),)
+    )
+    passage = Passage(text="t", title="The A Article", source="s", section="", score=1.0, doc_id="a.md")
+    base = answer("who decides the price?")
+    shown = "\n".join(mrkdwn_texts(render_why(replace(base, rules=(rule,), passages=(passage,))).blocks))
+    assert "— _The A Article_" in shown
+    shown = "\n".join(mrkdwn_texts(render_why(replace(base, rules=(rule,), passages=())).blocks))
+    assert "— _a.md_" in shown
