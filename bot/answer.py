@@ -18,6 +18,7 @@ from bot.index import Index, ensure_index
 from bot.results import EXAMPLE_QUESTIONS, Answer, Passage
 from bot.retrieval import Hit, Retriever
 from bot.rules import RuleBook, load_rules
+from bot.semantic import RuleVectors
 from bot.settings import Settings
 from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, words
 from bot.topic import topic_of
@@ -63,10 +64,13 @@ def truncate(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]
 class Answerer:
     """Topic → hybrid retrieval → rules + evidence → Answer. Thread-safe after construction."""
 
-    def __init__(self, index: Index, encoder: Encoder, rules: RuleBook) -> None:
+    def __init__(
+        self, index: Index, encoder: Encoder, rules: RuleBook, rule_vectors: RuleVectors | None = None
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.rules = rules
+        self.rule_vectors = rule_vectors
         self.retriever = Retriever(index, encoder)
         self._quote_chunks = self._map_quotes(index.chunks, rules)
         self._vocab = self._english_vocab(index.chunks, rules)
@@ -80,7 +84,9 @@ class Answerer:
         # The index is built with sentence-transformers itself (the reference); queries use the fast path.
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
-        return cls(index, query_encoder, rules)
+        fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
+        vectors = RuleVectors.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
+        return cls(index, query_encoder, rules, vectors)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod
@@ -127,10 +133,13 @@ class Answerer:
         hits = self.retriever.search(topic, k=12, query_vec=np.asarray(vec, dtype=np.float32))
         on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
         roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
-        rec = decide(q, topic, Evidence(roles, on_topic), self.rules)
+        semantic = self.rule_vectors.best(vec) if self.rule_vectors is not None else ()
+        rec = decide(q, topic, Evidence(roles, on_topic, semantic), self.rules)
         if rec is None:
             passages = tuple(self._passages(hits, None)) if on_topic else ()
             return self._unknown(q, notes, passages, hint=HINT)
+        if rec.owner == "UNKNOWN":
+            return self._unknown(q, notes, (), hint=rec.hint or HINT, rationale=rec.rationale)
         return Answer(
             question=q,
             recommendation=rec.owner,  # type: ignore[arg-type]
@@ -142,13 +151,15 @@ class Answerer:
             notes=tuple(notes) + rec.notes,
         )
 
-    def _unknown(self, q: str, notes: list[str], passages: tuple[Passage, ...], hint: str) -> Answer:
+    def _unknown(
+        self, q: str, notes: list[str], passages: tuple[Passage, ...], hint: str, rationale: str | None = None
+    ) -> Answer:
         return Answer(
             question=q,
             recommendation="UNKNOWN",
             confidence=0.0,
             consulted=(),
-            rationale="No rule covers this and the sources do not say clearly, so I won't guess.",
+            rationale=rationale or "No rule covers this and the sources do not say clearly, so I won't guess.",
             passages=passages,
             notes=tuple(notes),
             hint=hint,

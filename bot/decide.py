@@ -10,6 +10,8 @@ from bot.rules import Modifier, Rule, RuleBook
 from bot.textutil import fold, rule_tokens
 
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
+SEMANTIC_MIN = 0.62  # cosine above which a rule's phrasing counts as a paraphrase of the topic
+SEMANTIC_MARGIN = 0.03  # ... and by this much over the best rule of another owner
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Evidence:
 
     roles: tuple[tuple[str | None, float], ...]  # (role hint, weight) best first
     on_topic: bool
+    semantic: tuple[tuple[str, float], ...] = ()  # (rule id, cosine of the topic with its closest phrasing)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Recommendation:
     rationale: str
     rules: tuple[RuleMatch, ...]
     notes: tuple[str, ...] = ()
+    hint: str | None = None  # for UNKNOWN: where the question belongs instead
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -90,6 +94,18 @@ def match_rules(topic: str, book: RuleBook) -> list[TriggerHit]:
     return hits
 
 
+def _outside_strength(topic: str, book: RuleBook) -> tuple[float, str | None]:
+    seq = rule_tokens(topic)
+    best, hint = 0.0, None
+    for out in book.outside:
+        for trig in out.triggers:
+            ok, contiguous = _match(seq, trig)
+            strength = len(trig) + (0.5 if contiguous and len(trig) > 1 else 0.0)
+            if ok and strength > best:
+                best, hint = strength, out.hint
+    return best, hint
+
+
 def matching_modifier(question: str, owner: str | None, book: RuleBook) -> Modifier | None:
     folded = fold(question)
     for m in book.modifiers:
@@ -137,6 +153,27 @@ def _evidence_shift(owner: str, evidence: Evidence) -> float:
     return shift
 
 
+def _semantic_hits(evidence: Evidence, book: RuleBook) -> list[TriggerHit]:
+    """No trigger fired: take the rule whose phrasing is closest in meaning, if it is close and unrivalled."""
+    if not evidence.semantic:
+        return []
+    rule_id, cos = evidence.semantic[0]
+    if cos < SEMANTIC_MIN:
+        return []
+    try:
+        rule = book.by_id(rule_id)
+    except KeyError:
+        return []
+    if not isinstance(rule, Rule):
+        return []
+    for other_id, other_cos in evidence.semantic[1:]:
+        other = next((r for r in book.rules if r.id == other_id), None)
+        if other and other.owner != rule.owner and cos - other_cos < SEMANTIC_MARGIN:
+            return []
+    # Weaker than any spelled-out trigger: confidence starts at 0.6 + 0.1 × 0.5.
+    return [TriggerHit(rule, f"≈ {cos:.2f}", 0.5)]
+
+
 def _clamp(x: float, lo: float = 0.05, hi: float = 0.97) -> float:
     return max(lo, min(hi, x))
 
@@ -144,6 +181,17 @@ def _clamp(x: float, lo: float = 0.05, hi: float = 0.97) -> float:
 def decide(question: str, topic: str, evidence: Evidence, book: RuleBook) -> Recommendation | None:
     """The recommendation, or None when neither rules nor evidence support one (the caller says UNKNOWN)."""
     hits = match_rules(topic, book)
+    outside, hint = _outside_strength(topic, book)
+    if hint and outside >= (hits[0].strength if hits else 0.0):
+        return Recommendation(
+            owner="UNKNOWN",
+            confidence=0.0,
+            consulted=(),
+            rationale="This is not a Product Owner or Product Manager decision.",
+            rules=(),
+            hint=hint,
+        )
+    hits = hits or _semantic_hits(evidence, book)
     rec: Recommendation | None = None
     if hits:
         best = hits[0]

@@ -21,7 +21,12 @@ from bot.errors import WhodecidesError
 from bot.textutil import lexical_terms
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the root handler
+
+
+def _quiet_bm25s() -> None:
+    # bm25s sets its logger to DEBUG on import and would print every build to the user.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 
 FORMAT_VERSION = 3  # 2: chunks embedded with their section heading; 3: BM25 bigrams
 MANIFEST = "manifest.json"
@@ -53,6 +58,7 @@ def _build_ann(vectors: np.ndarray):  # noqa: ANN202
 def _bm25(chunk_tokens: list[list[str]]):  # noqa: ANN202
     import bm25s
 
+    _quiet_bm25s()
     retriever = bm25s.BM25()
     retriever.index(chunk_tokens, show_progress=False)
     return retriever
@@ -171,6 +177,7 @@ class Index:
         import bm25s
         import faiss
 
+        _quiet_bm25s()
         folder = Path(folder)
         manifest = cls.read_manifest(folder)
         if manifest is None:

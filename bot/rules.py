@@ -47,9 +47,21 @@ class Modifier:
 
 
 @dataclass(frozen=True)
+class Outside:
+    """A decision area that belongs to neither role (the Scrum Master's, HR's): answered "not sure" with a hint."""
+
+    id: str
+    area: str
+    hint: str
+    triggers: tuple[tuple[str, ...], ...]
+    trigger_texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RuleBook:
     rules: tuple[Rule, ...]
     modifiers: tuple[Modifier, ...]
+    outside: tuple[Outside, ...] = ()
     sources: tuple[str, ...] = field(default=())
     digest: str = ""
 
@@ -151,6 +163,16 @@ def _modifier(raw: dict[str, Any], where: str) -> Modifier:
     )
 
 
+def _outside(raw: dict[str, Any], where: str) -> Outside:
+    oid = str(raw.get("id") or "")
+    where = f"{where}, outside {oid or '?'}"
+    texts = _strs(raw.get("triggers"), where, "triggers")
+    trig = tuple(tuple(rule_tokens(x)) for x in texts)
+    if not oid or not raw.get("hint") or not trig or not all(trig):
+        raise _fail(where, "needs an `id`, a `hint` and `triggers` with real words")
+    return Outside(oid, str(raw.get("area") or oid), str(raw["hint"]).strip(), trig, tuple(texts))
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -167,13 +189,15 @@ def load_rules(extra: Path | None = None, shipped: Path = SHIPPED) -> RuleBook:
     """The shipped rules, then an org's file: same id replaces, `enabled: false` removes, new ids add."""
     rules: dict[str, Rule] = {}
     mods: dict[str, Modifier] = {}
+    outside: dict[str, Outside] = {}
     digest = hashlib.sha256()
     sources = []
     for path in [shipped] + ([Path(extra)] if extra else []):
         data = _read(path)
         digest.update(path.read_bytes())
         sources.append(str(path))
-        for key, table, build in (("rules", rules, _rule), ("modifiers", mods, _modifier)):
+        sections = (("rules", rules, _rule), ("modifiers", mods, _modifier), ("outside", outside, _outside))
+        for key, table, build in sections:
             raw_list = data.get(key) or []
             if not isinstance(raw_list, list):
                 raise _fail(str(path), f"`{key}` must be a list")
@@ -185,4 +209,6 @@ def load_rules(extra: Path | None = None, shipped: Path = SHIPPED) -> RuleBook:
                     continue
                 item = build(raw, str(path))
                 table[item.id] = item
-    return RuleBook(tuple(rules.values()), tuple(mods.values()), tuple(sources), digest.hexdigest()[:16])
+    return RuleBook(
+        tuple(rules.values()), tuple(mods.values()), tuple(outside.values()), tuple(sources), digest.hexdigest()[:16]
+    )

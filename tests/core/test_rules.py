@@ -141,3 +141,31 @@ def test_invalid_org_rules_are_clear_errors(tmp_path: Path, text: str, message: 
 def test_missing_org_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WhodecidesError, match="WHODECIDES_RULES"):
         load_rules(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who runs the sprint retrospective?", "Who removes impediments for the team?", "Who hires new developers?"],
+)
+def test_outside_areas_are_not_sure_with_a_hint_not_a_guess(question: str) -> None:
+    rec = decide(question, topic_of(question), Evidence((("PO", 1.0),) * 3, True), BOOK)
+    assert rec is not None and rec.owner == "UNKNOWN" and rec.hint and rec.rules == ()
+
+
+def test_a_stronger_rule_beats_an_outside_word() -> None:
+    q = "Who orders the product backlog items discussed in the retrospective?"
+    rec = decide(q, topic_of(q), NO_EVIDENCE, BOOK)
+    assert rec is not None and rec.owner == "PO"
+
+
+def test_semantic_fallback_only_when_close_and_unrivalled() -> None:
+    q = "Who figures out the enterprise plan's list price?"
+    close = Evidence((), True, semantic=(("pm-pricing", 0.8), ("po-backlog-order", 0.3)))
+    rivalled = Evidence((), True, semantic=(("pm-pricing", 0.8), ("po-backlog-order", 0.79)))
+    far = Evidence((), True, semantic=(("pm-pricing", 0.4),))
+    topic = "enterprise plan's list frobnication"  # no trigger fires on this topic
+    assert match_rules(topic, BOOK) == []
+    rec = decide(q, topic, close, BOOK)
+    assert rec is not None and rec.owner == "PM" and rec.rules[0].id == "pm-pricing" and rec.confidence < 0.7
+    assert decide(q, topic, rivalled, BOOK) is None
+    assert decide(q, topic, far, BOOK) is None
