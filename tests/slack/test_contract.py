@@ -232,6 +232,16 @@ def test_a_mention_that_also_arrives_as_a_channel_message_gets_one_reply(slack, 
     assert len(web_api.calls("chat.postMessage")) == 1
 
 
+def test_a_mention_inside_a_dm_gets_one_reply(slack, web_api):
+    text = "<@UBOT> who decides the price?"
+    slack.event(dm(text, channel="D0009", ts="1700000000.000900"), event_id="EvDmMessage")
+    slack.event(mention(text, channel="D0009", ts="1700000000.000900"), event_id="EvDmMention")
+    [post] = web_api.wait_for("chat.postMessage")
+    web_api.settle()
+    assert len(web_api.calls("chat.postMessage")) == 1
+    assert post.body["channel"] == "D0009"
+
+
 # ------------------------------------------------------------------------------ escaping and limits
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<@W123|bob>", "<!subteam^S1|@devs>")
 
