@@ -122,10 +122,7 @@ def test_feedback_is_recorded_and_summarised(engine):
 def test_feedback_rejects_an_unknown_vote_without_raising(engine, caplog):
     store = FeedbackStore(engine)
     with caplog.at_level(logging.ERROR):
-        assert (
-            store.record(platform="slack", user_id="U", question="q", recommendation="PM", vote="meh")
-            is False
-        )
+        assert store.record(platform="slack", user_id="U", question="q", recommendation="PM", vote="meh") is False
     assert store.summary() == {"up": 0, "down": 0}
     assert "vote" in caplog.text
 
@@ -134,9 +131,7 @@ def test_feedback_when_the_database_is_down_returns_false_and_logs(tmp_path, cap
     for eng in broken_engines(tmp_path):
         caplog.clear()
         with caplog.at_level(logging.ERROR):
-            ok = FeedbackStore(eng).record(
-                platform="slack", user_id="U1", question="q", recommendation="PM", vote="up"
-            )
+            ok = FeedbackStore(eng).record(platform="slack", user_id="U1", question="q", recommendation="PM", vote="up")
         assert ok is False
         assert any(r.levelno == logging.ERROR and "feedback LOST" in r.getMessage() for r in caplog.records)
 
@@ -144,9 +139,7 @@ def test_feedback_when_the_database_is_down_returns_false_and_logs(tmp_path, cap
 def test_feedback_long_text_is_kept_whole(engine):
     store = FeedbackStore(engine)
     question = "who decides " + "x" * 20_000
-    assert store.record(
-        platform="slack", user_id="U" * 300, question=question, recommendation="PM", vote="up"
-    )
+    assert store.record(platform="slack", user_id="U" * 300, question=question, recommendation="PM", vote="up")
     with engine.connect() as conn:
         from bot.store.tables import feedback
 
