@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -92,11 +93,14 @@ def run(settings: Settings, answerer: AnswererLike | None = None) -> None:
         raise SystemExit(2) from None
 
     async def main() -> None:
+        stop = asyncio.Event()
+        # SIGTERM (a platform restarting the worker) and Ctrl-C stop cleanly: answers in flight are sent.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         app = build_socket_app(settings, answerer)
         handler = build_socket_handler(settings, app)
-        await run_until(handler, asyncio.Event())
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
+        await run_until(handler, stop)
         log.info("stopped")
+
+    asyncio.run(main())

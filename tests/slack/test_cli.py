@@ -115,4 +115,43 @@ def test_serve_answers_slack_with_the_real_engine(real_index_dir, web_api, tmp_p
             proc.kill()
             proc.wait()
         log.close()
-    assert proc.returncode is not None
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()  # SIGTERM: uvicorn's graceful stop
+
+
+@pytest.mark.slow
+def test_socket_answers_slack_with_the_real_engine(real_index_dir, web_api, tmp_path):
+    import json
+
+    from tests.fakes.slack_requests import event_body
+    from tests.fakes.socket_mode_server import SocketModeServer
+
+    with SocketModeServer() as socket_server:
+        web_api.socket_mode_url = socket_server.url
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_APP_TOKEN="xapp-1-A0001-test",
+            SLACK_API_URL=web_api.base_url,
+            WHODECIDES_INDEX=str(real_index_dir),
+        )
+        log = (tmp_path / "socket.log").open("w+")
+        proc = subprocess.Popen(whodecides("socket"), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            eventually(
+                lambda: proc.poll() is None and socket_server.open_connections(),
+                timeout=240,
+                what="whodecides socket to connect",
+            )
+            payload = json.loads(event_body(mention("<@UBOT> who decides the price of the enterprise tier?")))
+            socket_server.wait_for_ack(socket_server.send_envelope(payload), timeout=60)
+            [post] = web_api.wait_for("chat.postMessage", timeout=60)
+            assert post.body["text"].startswith("The Product Manager decides")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+        assert proc.returncode == 0, (tmp_path / "socket.log").read_text()  # SIGTERM is a clean stop
