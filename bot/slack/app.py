@@ -46,6 +46,18 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 DEDUPE_WAIT = 1.0  # seconds the ack may wait for the database's verdict; Slack allows 3 in all
 
 
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our client's token wins;
+    the client carries that very token (from Settings), so the warning only confuses operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOGGER = logging.getLogger("bot.slack.bolt")
+BOLT_LOGGER.addFilter(_QuietTokenWarning())
+
+
 def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
     """Events API retries (X-Slack-Retry-Num) and replicas: each event_id is handled once, by one process.
 
@@ -105,7 +117,7 @@ def build_slack_app(
         # AsyncOAuthSettings builds an authorizer whose token rotator has its own default client; give it
         # ours so that even token rotation goes to SLACK_API_URL.
         oauth_settings.authorize = AsyncInstallationStoreAuthorize(
-            logger=logging.getLogger("bot.slack.bolt"),
+            logger=BOLT_LOGGER,
             client_id=oauth_settings.client_id,
             client_secret=oauth_settings.client_secret,
             token_rotation_expiration_minutes=oauth_settings.token_rotation_expiration_minutes,
@@ -122,7 +134,7 @@ def build_slack_app(
         name="whodecides",
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=BOLT_LOGGER,
         **oauth,
     )
     app.use(dedupe_middleware(dedupe))
