@@ -92,10 +92,7 @@ def encoder() -> NumpyEncoder:
 
 def test_reads_the_model_folder(encoder: NumpyEncoder) -> None:
     assert encoder.dim == 384
-    assert (
-        encoder.max_seq_length
-        == json.loads((MODEL_DIR / "sentence_bert_config.json").read_text())["max_seq_length"]
-    )
+    assert encoder.max_seq_length == json.loads((MODEL_DIR / "sentence_bert_config.json").read_text())["max_seq_length"]
 
 
 def test_shape_dtype_and_unit_norm(encoder: NumpyEncoder) -> None:
@@ -121,6 +118,23 @@ def test_batching_and_padding_do_not_change_vectors(encoder: NumpyEncoder) -> No
     batched = encoder.encode(TEXTS, batch_size=16)  # mixed lengths → padded batches
     one_by_one = np.vstack([encoder.encode([t]) for t in TEXTS])
     np.testing.assert_allclose(batched, one_by_one, atol=2e-5)
+
+
+def test_concurrent_encodes_match_serial_ones(encoder: NumpyEncoder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    serial = [encoder.encode([t]) for t in TEXTS]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda t: encoder.encode([t]), TEXTS))
+    for want, got in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_blas_threads_are_capped_for_serving(encoder: NumpyEncoder) -> None:
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
 
 
 def test_long_input_is_truncated_to_max_seq_length(encoder: NumpyEncoder) -> None:
