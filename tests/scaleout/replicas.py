@@ -66,6 +66,16 @@ def replica_env(*, database_url: str | None, web_api: SlackWebApiMock | None, in
     return env
 
 
+def _die_with_parent() -> None:
+    """Linux: the replica gets SIGTERM if the test run itself is killed, so no server outlives it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Replica:
     """One `whodecides serve --port N` process."""
 
@@ -82,6 +92,7 @@ class Replica:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
+                preexec_fn=_die_with_parent,
             )
         self.sender = SlackSender(self.url)
 
