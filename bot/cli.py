@@ -148,24 +148,33 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.embedding import SentenceTransformerEncoder, resolve_model
-    from bot.index import build_and_save, stale_reasons
+    from bot.embedding import SentenceTransformerEncoder, load_encoder, resolve_model
+    from bot.index import Index, build_and_save, stale_reasons
+    from bot.rules import load_rules
+    from bot.semantic import RuleVectors
 
     model = resolve_model(settings.model_path)
+    reasons = ["asked to"]
     if args.if_stale:
         try:
             reasons = stale_reasons(settings.index_dir, settings.corpus_dir, model)
         except WhodecidesError as exc:  # a corrupt manifest: rebuild it
             reasons = [exc.message]
-        if not reasons:
-            print(f"The index in {settings.index_dir} is up to date.")
-            return 0
-        print(f"Rebuilding the index: {', '.join(reasons)}.", file=sys.stderr)
-    index = build_and_save(
-        settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(model), model, progress=True
+    if reasons:
+        if args.if_stale:
+            print(f"Rebuilding the index: {', '.join(reasons)}.", file=sys.stderr)
+        index = build_and_save(
+            settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(model), model, progress=True
+        )
+        m = index.manifest
+        print(f"Indexed {m.n_chunks} chunks into {settings.index_dir} ({m.index_kind}, dim {m.dim}).")
+    else:
+        index = Index.load(settings.index_dir)
+        print(f"The index in {settings.index_dir} is up to date.")
+    # Warm the rules' vectors too, so the first question after a deploy does not pay for them.
+    RuleVectors.load_or_build(
+        settings.index_dir, load_rules(settings.rules_path), load_encoder(model), index.manifest.model_fingerprint
     )
-    m = index.manifest
-    print(f"Indexed {m.n_chunks} chunks into {settings.index_dir} ({m.index_kind}, dim {m.dim}).")
     return 0
 
 
