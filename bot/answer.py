@@ -135,11 +135,11 @@ class Answerer:
         roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
         semantic = self.rule_vectors.best(vec) if self.rule_vectors is not None else ()
         rec = decide(q, topic, Evidence(roles, on_topic, semantic), self.rules)
-        if rec is None:
+        if rec is None or rec.owner == "UNKNOWN":
             passages = tuple(self._passages(hits, None)) if on_topic else ()
-            return self._unknown(q, notes, passages, hint=HINT)
-        if rec.owner == "UNKNOWN":
-            return self._unknown(q, notes, (), hint=rec.hint or HINT, rationale=rec.rationale)
+            if rec is None:
+                return self._unknown(q, notes, passages, hint=HINT)
+            return self._unknown(q, notes, passages, hint=rec.hint or HINT, rationale=rec.rationale)
         return Answer(
             question=q,
             recommendation=rec.owner,  # type: ignore[arg-type]
