@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -74,7 +75,8 @@ class Answerer:
         self.retriever = Retriever(index, encoder)
         self._quote_chunks = self._map_quotes(index.chunks, rules)
         self._vocab = self._english_vocab(index.chunks, rules)
-        self._lock = threading.Lock()  # encoders are not all re-entrant
+        # sentence-transformers is not re-entrant; the numpy encoder is (tested), so answers encode in parallel.
+        self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Answerer:

@@ -180,6 +180,8 @@ class NumpyEncoder:
     `blas_threads` caps numpy's BLAS threads process-wide (see limit_blas_threads); None leaves them be.
     """
 
+    thread_safe = True  # callers need no lock around encode()
+
     def __init__(self, model_dir: str | Path, *, blas_threads: int | None = 1) -> None:
         self.model_dir = Path(model_dir)
         self._check_modules()

@@ -145,6 +145,9 @@ def serve(settings: Settings, port: int | None = None) -> None:
         app = build_server(settings, answerer)
     except WhodecidesError as exc:
         _fail(exc.message)
+    from bot.serving import settle_for_serving
+
+    settle_for_serving()
     port = settings.port if port is None else port
     log.info("whodecides serving on http://%s:%d (slack=%s)", settings.host, port, settings.slack_enabled)
     uvicorn.run(app, host=settings.host, port=port, log_level="info", proxy_headers=True, lifespan="on")

@@ -91,6 +91,9 @@ def run(settings: Settings, answerer: AnswererLike | None = None) -> None:
     except WhodecidesError as exc:
         print(f"whodecides: {exc.message}", file=sys.stderr)
         raise SystemExit(2) from None
+    from bot.serving import settle_for_serving
+
+    settle_for_serving()
 
     async def main() -> None:
         stop = asyncio.Event()
