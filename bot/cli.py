@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="HTTP server for Slack and Teams")
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
+    fb = sub.add_parser("feedback", parents=[common], help="the 👍/👎 feedback stored in DATABASE_URL")
+    fb.add_argument("--json", action="store_true", help="one JSON object per row")
     pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
     pkg.add_argument("--out", type=Path, help="zip path (default: dist/whodecides-teams.zip)")
     return p
@@ -192,6 +194,29 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import FeedbackStore, make_engine
+
+    try:
+        rows = FeedbackStore(make_engine(settings.database_url)).report()
+    except Exception as exc:  # noqa: BLE001 - a database error is shown as one line, not a traceback
+        raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
+    if args.json:
+        for platform, rec, vote, n in rows:
+            print(json.dumps({"platform": platform, "recommendation": rec, "vote": vote, "count": n}))
+        return 0
+    if not rows:
+        print("No feedback yet.")
+        return 0
+    up = sum(n for *_, vote, n in rows if vote == "up")
+    down = sum(n for *_, vote, n in rows if vote == "down")
+    print(f"Feedback: {up} 👍, {down} 👎")
+    print(f"{'platform':<10}{'recommendation':<16}{'vote':<6}{'count':>6}")
+    for platform, rec, vote, n in rows:
+        print(f"{platform:<10}{rec:<16}{vote:<6}{n:>6}")
+    return 0
+
+
 def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
     from bot.teams.package import build
 
@@ -208,6 +233,7 @@ COMMANDS = {
     "index": cmd_index,
     "serve": cmd_serve,
     "socket": cmd_socket,
+    "feedback": cmd_feedback,
     "teams-package": cmd_teams_package,
 }
 

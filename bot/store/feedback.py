@@ -69,3 +69,11 @@ class FeedbackStore:
             for vote, count in conn.execute(query):
                 counts[vote] = int(count)
         return counts
+
+    def report(self) -> list[tuple[str, str, str, int]]:
+        """(platform, recommendation, vote, count) rows, for `whodecides feedback`. Raises if unreadable."""
+        ensure_schema(self.engine)
+        cols = (feedback.c.platform, feedback.c.recommendation, feedback.c.vote)
+        query = select(*cols, func.count()).group_by(*cols).order_by(*cols)
+        with self.engine.connect() as conn:
+            return [(str(p), str(r), str(v), int(n)) for p, r, v, n in conn.execute(query)]

@@ -161,3 +161,21 @@ def test_run_without_credentials_is_the_local_chat(where: list[str]) -> None:
 def test_run_with_half_a_slack_configuration_says_what_is_missing(where: list[str]) -> None:
     res = run(["run", *where], stdin="", env={"SLACK_BOT_TOKEN": "xoxb-1"})
     assert res.returncode == 1 and "SLACK_SIGNING_SECRET" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_feedback_report_reads_what_the_stores_wrote(tmp_path: Path) -> None:
+    from bot.store import FeedbackStore, create_schema, make_engine
+
+    url = f"sqlite:///{tmp_path / 'fb.db'}"
+    assert run(["feedback"], env={"DATABASE_URL": url}).stdout.strip() == "No feedback yet."
+    store = FeedbackStore(make_engine(url))
+    create_schema(store.engine)
+    for platform, vote in (("slack", "up"), ("slack", "up"), ("teams", "down")):
+        assert store.record(platform=platform, user_id="U1", question="Who prices?", recommendation="PM", vote=vote)
+    res = run(["feedback"], env={"DATABASE_URL": url})
+    assert res.returncode == 0 and "Feedback: 2 👍, 1 👎" in res.stdout
+    rows = [json.loads(line) for line in run(["feedback", "--json"], env={"DATABASE_URL": url}).stdout.splitlines()]
+    assert {"platform": "slack", "recommendation": "PM", "vote": "up", "count": 2} in rows
+    assert {"platform": "teams", "recommendation": "PM", "vote": "down", "count": 1} in rows
+    bad = run(["feedback"], env={"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    assert bad.returncode == 1 and "Cannot read feedback" in bad.stderr and "Traceback" not in bad.stderr
