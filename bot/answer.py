@@ -21,7 +21,7 @@ from bot.retrieval import Hit, Retriever
 from bot.rules import RuleBook, load_rules
 from bot.semantic import RuleVectors
 from bot.settings import Settings
-from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, words
+from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, tokens, words
 from bot.topic import topic_of
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,12 @@ HINT = (
     "pricing, roadmap, backlog order, user stories, technical choices and the like. Try: "
     f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[1]}”"
 )
+
+NO_DECISION_HINT = (
+    "Tell me which decision you mean, for example: "
+    f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
+)
+_ROLE_STEMS = frozenset(tokens("product owner manager development team vs versus"))
 
 
 class AnswererLike(Protocol):
@@ -130,6 +136,9 @@ class Answerer:
             return self._unknown(q, notes, (), hint="I only understand English questions. " + HINT)
 
         topic = topic_of(q)
+        if not set(tokens(topic, drop_frame=True)) - _ROLE_STEMS:
+            # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
+            return self._unknown(q, notes, (), hint=NO_DECISION_HINT)
         with self._lock:
             vec = self.encoder.encode([topic])[0]
         hits = self.retriever.search(topic, k=12, query_vec=np.asarray(vec, dtype=np.float32))

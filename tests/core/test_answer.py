@@ -81,3 +81,14 @@ def test_answers_are_frozen(answerer) -> None:
     ans: Answer = answerer.answer("Who writes user stories?")
     with pytest.raises(AttributeError):
         ans.recommendation = "PM"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("q", ["PO or PM?", "Product owner vs product manager?", "Who decides, the PO or the PM?"])
+def test_a_question_naming_no_decision_asks_for_one(answerer, q: str) -> None:
+    ans = answerer.answer(q)
+    assert ans.recommendation == "UNKNOWN" and ans.hint and ans.hint.startswith("Tell me which decision")
+
+
+def test_a_small_company_question_without_a_topic_is_still_answered(answerer) -> None:
+    ans = answerer.answer("We are a tiny startup with a single product person. Who decides, the PO or the PM?")
+    assert ans.recommendation == "SHARED"
