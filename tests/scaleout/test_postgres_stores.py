@@ -1,5 +1,5 @@
-"""Every store on a real PostgreSQL: schema creation (idempotent, raced by processes and threads),
-atomic dedupe, feedback, Slack installations and OAuth state, and reconnection after a restart."""
+"""Every store on a real PostgreSQL: schema creation (idempotent, raced by processes and threads), atomic
+dedupe (threads and processes), feedback, Slack installations and OAuth state, and reconnection after a restart."""
 
 from __future__ import annotations
 
@@ -210,13 +210,44 @@ def test_simultaneous_claims_from_many_engines_have_one_winner_each(pg_url):
     assert sorted(won) == sorted(ids)
 
 
+CLAIM_SCRIPT = """
+import sys
+from bot.store import EventDedupe, make_engine
+d = EventDedupe(make_engine(sys.argv[1]))
+print(",".join(e for e in sys.argv[2:] if d.claim(e)))
+"""
+
+
+def test_claims_across_processes_have_one_winner_per_id(pg_url):
+    create_schema(make_engine(pg_url))
+    ids = [f"EvPg{i}" for i in range(50)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIM_SCRIPT, pg_url, *ids],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    won: list[str] = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        won.extend(x for x in out.strip().split(",") if x)
+    assert sorted(won) == sorted(ids)
+
+
 # --- feedback --------------------------------------------------------------------------------------
 
 
 def test_feedback_written_by_one_engine_is_read_by_another(pg_url):
     writer, reader = FeedbackStore(make_engine(pg_url)), FeedbackStore(make_engine(pg_url))
     question = "who decides " + "x" * 20_000 + " 🚀"
-    assert writer.record(platform="slack", user_id="U1", question=question, recommendation="PM", vote="up")
+    assert writer.record(
+        platform="slack", user_id="U1", question=question, recommendation="PM", vote="up", workspace="T1"
+    )
     assert writer.record(platform="teams", user_id="29:1", question="q", recommendation="PO", vote="down")
     assert reader.summary() == {"up": 1, "down": 1}
     assert reader.summary(platform="teams") == {"up": 0, "down": 1}
@@ -288,6 +319,10 @@ def test_stores_reconnect_after_a_restart(postgres_factory, caplog):
         feedback.summary()
 
     pg.start()
+    # The pool's connections died with the server; pre-ping replaces them without any call from us.
+    assert dedupe.claim("EvAfter") is True
+    assert EventDedupe(make_engine(url)).claim("EvAfter") is False  # stored in the database, not only in memory
+    assert EventDedupe(make_engine(url)).claim("EvA") is False  # claimed before the restart, still there
     assert feedback.record(platform="slack", user_id="U", question="q", recommendation="PM", vote="down")
     assert feedback.summary() == {"up": 1, "down": 1}  # the same engine, no new one: the pool reconnected
     assert dedupe.claim("EvA") is False
