@@ -1,12 +1,23 @@
-"""Shared fixtures: the real corpus, a real index built with the real model (once per session), a real Answerer."""
+"""Shared fixtures: the real corpus, a real index built with the real model (once per session), a real Answerer,
+and a real PostgreSQL server (once per session) with fresh databases on it.
+
+Without PostgreSQL's binaries every test that asks for a PostgreSQL fixture SKIPS, loudly: the reason is
+printed to stderr when it happens and again in a red banner at the end of the run. They never pass silently.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fakes.postgres import PostgresServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -49,3 +60,56 @@ def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+_postgres_skipped: list[str] = []
+
+
+def _start_postgres_or_record_skip() -> PostgresServer:
+    from tests.fakes.postgres import start_postgres
+
+    try:
+        return start_postgres()
+    except pytest.skip.Exception as skip:
+        _postgres_skipped.append(str(skip.msg))
+        raise
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    if _postgres_skipped:
+        terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(_postgres_skipped[0], red=True)
+        print(f"WARNING: PostgreSQL tests skipped: {_postgres_skipped[0]}", file=sys.__stderr__)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One server for the session (tests that stop it start their own with `postgres_factory`)."""
+    server = _start_postgres_or_record_skip()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server."""
+    return postgres.create_database()
+
+
+@pytest.fixture
+def postgres_factory() -> Iterator[Callable[[], PostgresServer]]:
+    """Servers of the test's own (to stop and restart); all destroyed at teardown."""
+    servers: list[PostgresServer] = []
+
+    def make() -> PostgresServer:
+        server = _start_postgres_or_record_skip()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.destroy()

@@ -55,7 +55,7 @@ def require_postgres() -> Path:
         reason = "running as root and there is no `postgres` OS user to run the server as"
     else:
         return bin_dir
-    print(f"\n!!! WARNING: SKIPPING PostgreSQL scale-out tests: {reason}\n", file=sys.stderr, flush=True)
+    print(f"\n!!! WARNING: SKIPPING PostgreSQL tests: {reason}\n", file=sys.stderr, flush=True)
     pytest.skip(f"LOUD SKIP: {reason}")
 
 

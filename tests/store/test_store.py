@@ -1,4 +1,9 @@
-"""bot.store against real SQLite files, separate processes, and databases that are down."""
+"""bot.store against real databases, separate processes, and databases that are down.
+
+The checks that hold on every backend run twice: on an SQLite file and on the session's real PostgreSQL
+(marked `postgres`; skipped loudly without its binaries, see tests/conftest.py). PostgreSQL-only checks
+(advisory lock, restart, the harness itself) are in tests/scaleout/test_postgres_stores.py.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ import logging
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from bot.store import (
     AsyncInstallationStoreAdapter,
@@ -28,14 +34,31 @@ from bot.store.tables import metadata
 from tests.fakes.databases import corrupt_sqlite_url, sqlite_url, unreachable_postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
+TABLES = sorted(metadata.tables)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database (no schema: the stores create it on first use) on each backend."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
-def engine(tmp_path):
-    eng = make_engine(sqlite_url(tmp_path))
-    create_schema(eng)
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+def table_names(url: str) -> list[str]:
+    """Every table in the database, sorted (a table created twice would show twice)."""
+    eng = make_engine(url)
+    try:
+        return sorted(inspect(eng).get_table_names())
+    finally:
+        eng.dispose()
 
 
 def broken_engines(tmp_path: Path):
@@ -52,39 +75,57 @@ def test_make_engine_creates_the_sqlite_parent_directory_and_pings(tmp_path):
     assert eng.pool._pre_ping is True  # stores reconnect after a database restart
 
 
-def test_create_schema_is_idempotent_and_makes_every_table(engine):
+def test_create_schema_is_idempotent_makes_every_table_and_keeps_data(db_url, engine):
     create_schema(engine)
+    assert FeedbackStore(engine).record(platform="slack", user_id="U1", question="q", recommendation="PM", vote="up")
     create_schema(engine)
-    names = set(inspect(engine).get_table_names())
-    assert set(metadata.tables) <= names
-    assert {"whodecides_feedback", "whodecides_event_dedupe", "slack_bots", "slack_installations"} <= names
-    assert "slack_oauth_states" in names
+    create_schema(make_engine(db_url))  # another process's engine
+    assert table_names(db_url) == TABLES
+    assert {"whodecides_feedback", "whodecides_event_dedupe", "slack_bots", "slack_installations"} <= set(TABLES)
+    assert "slack_oauth_states" in TABLES
+    assert FeedbackStore(engine).summary() == {"up": 1, "down": 0}
 
 
-CREATE_SCRIPT = """
+RACE_SCRIPT = """
 import sys
 from bot.store import create_schema, make_engine
-create_schema(make_engine(sys.argv[1]))
-print("ok")
+engine = make_engine(sys.argv[1])
+engine.connect().close()
+print("ready", flush=True)
+sys.stdin.readline()  # a barrier across processes: everyone is connected, then all go at once
+create_schema(engine)
+print("ok", flush=True)
 """
 
 
-def test_create_schema_is_safe_when_processes_start_at_once(tmp_path):
-    url = sqlite_url(tmp_path, "race.db")
+def test_processes_creating_the_schema_at_the_same_moment_all_succeed(db_url):
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CREATE_SCRIPT, url],
+            [sys.executable, "-c", RACE_SCRIPT, db_url],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(4)
     ]
-    outputs = [p.communicate(timeout=120) for p in procs]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outputs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert out.strip() == "ok"
+    assert table_names(db_url) == TABLES  # each table exists, once
 
 
 def test_the_schema_uses_no_sqlite_only_sql():
@@ -99,7 +140,7 @@ def test_the_schema_uses_no_sqlite_only_sql():
 # --- feedback ------------------------------------------------------------------------------------
 
 
-def test_feedback_is_recorded_and_summarised(engine):
+def test_feedback_is_recorded_and_summarised(db_url, engine):
     store = FeedbackStore(engine)
     assert store.record(platform="slack", user_id="U1", question="q?", recommendation="PM", vote="up")
     assert store.record(
@@ -114,9 +155,10 @@ def test_feedback_is_recorded_and_summarised(engine):
     assert store.record(platform="slack", user_id="U2", question="q?", recommendation="PM", vote="up")
     assert store.summary() == {"up": 2, "down": 1}
     assert store.summary(platform="teams") == {"up": 0, "down": 1}
-    # A second process (another engine on the same file) sees the same votes.
-    other = make_engine(str(engine.url))
-    assert FeedbackStore(other).summary() == {"up": 2, "down": 1}
+    # A second process (another engine on the same database) sees the same votes.
+    other = FeedbackStore(make_engine(db_url))
+    assert other.summary() == {"up": 2, "down": 1}
+    assert other.summary(platform="teams") == {"up": 0, "down": 1}
 
 
 def test_feedback_rejects_an_unknown_vote_without_raising(engine, caplog):
@@ -136,13 +178,15 @@ def test_feedback_when_the_database_is_down_returns_false_and_logs(tmp_path, cap
         assert any(r.levelno == logging.ERROR and "feedback LOST" in r.getMessage() for r in caplog.records)
 
 
-def test_feedback_long_text_is_kept_whole(engine):
+def test_feedback_long_text_is_kept_whole(db_url, engine):
     store = FeedbackStore(engine)
-    question = "who decides " + "x" * 20_000
-    assert store.record(platform="slack", user_id="U" * 300, question=question, recommendation="PM", vote="up")
-    with engine.connect() as conn:
-        from bot.store.tables import feedback
+    question = "who decides " + "x" * 20_000 + " 🚀"
+    assert store.record(
+        platform="slack", user_id="U" * 300, question=question, recommendation="PM", vote="up", workspace="T1"
+    )
+    from bot.store.tables import feedback
 
+    with make_engine(db_url).connect() as conn:  # read back by another engine
         row = conn.execute(feedback.select()).mappings().one()
     assert row["question"] == question
 
@@ -150,35 +194,37 @@ def test_feedback_long_text_is_kept_whole(engine):
 # --- dedupe --------------------------------------------------------------------------------------
 
 
-def test_claim_is_true_exactly_once_per_id(engine):
+def test_claim_is_true_exactly_once_per_id(db_url, engine):
     dedupe = EventDedupe(engine)
     assert dedupe.claim("Ev1") is True
     assert dedupe.claim("Ev1") is False
     assert dedupe.claim("Ev2") is True
     # Another process on the same database: the database, not memory, decides.
-    assert EventDedupe(make_engine(str(engine.url))).claim("Ev1") is False
-    assert EventDedupe(make_engine(str(engine.url))).claim("Ev3") is True
+    other = EventDedupe(make_engine(db_url))
+    assert other.claim("Ev1") is False
+    assert other.claim("Ev3") is True
 
 
-def test_concurrent_claims_from_many_engines_have_one_winner(engine):
-    url = str(engine.url)
-    dedupes = [EventDedupe(make_engine(url)) for _ in range(8)]
+def test_simultaneous_claims_from_many_engines_have_one_winner_each(db_url):
+    create_schema(make_engine(db_url))
+    dedupes = [EventDedupe(make_engine(db_url)) for _ in range(8)]
+    ids = [f"EvRace{i}" for i in range(40)]
     barrier = threading.Barrier(len(dedupes))
-    wins: list[bool] = []
+    won: list[str] = []
     lock = threading.Lock()
 
     def worker(d: EventDedupe) -> None:
-        barrier.wait()
-        results = [d.claim(f"Ev{i}") for i in range(30)]
+        barrier.wait(timeout=30)
+        mine = [e for e in ids if d.claim(e)]
         with lock:
-            wins.extend(results)
+            won.extend(mine)
 
     threads = [threading.Thread(target=worker, args=(d,)) for d in dedupes]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    assert sum(wins) == 30  # each of the 30 ids won exactly once
+        t.join(timeout=120)
+    assert sorted(won) == sorted(ids)  # each id won exactly once
 
 
 CLAIM_SCRIPT = """
@@ -189,17 +235,18 @@ print(",".join(e for e in sys.argv[2:] if d.claim(e)))
 """
 
 
-def test_claims_across_processes_have_one_winner_per_id(engine):
-    ids = [f"EvP{i}" for i in range(40)]
+def test_claims_across_processes_have_one_winner_per_id(db_url):
+    create_schema(make_engine(db_url))
+    ids = [f"EvP{i}" for i in range(50)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CLAIM_SCRIPT, str(engine.url), *ids],
+            [sys.executable, "-c", CLAIM_SCRIPT, db_url, *ids],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(3)
+        for _ in range(4)
     ]
     won: list[str] = []
     for p in procs:
@@ -235,13 +282,17 @@ def test_dedupe_recovers_when_the_database_comes_back(tmp_path):
 # --- Slack installations and OAuth state ---------------------------------------------------------
 
 
-def test_installation_and_state_adapters_round_trip(engine):
-    asyncio.run(_round_trip(engine))
+def test_installations_and_oauth_state_round_trip_between_engines(db_url):
+    asyncio.run(_round_trip(db_url))
 
 
-async def _round_trip(engine) -> None:
-    store = AsyncInstallationStoreAdapter(build_installation_store(engine, client_id="111.222"))
-    await store.async_save(
+async def _round_trip(url: str) -> None:
+    # Two engines: two replicas (or processes) sharing one database.
+    engine_a, engine_b = make_engine(url), make_engine(url)
+    create_schema(engine_a)
+    on_a = AsyncInstallationStoreAdapter(build_installation_store(engine_a, client_id="111.222"))
+    on_b = AsyncInstallationStoreAdapter(build_installation_store(engine_b, client_id="111.222"))
+    await on_a.async_save(
         Installation(
             app_id="A1",
             enterprise_id=None,
@@ -255,14 +306,18 @@ async def _round_trip(engine) -> None:
             installed_at=datetime.now(UTC).timestamp(),
         )
     )
-    bot = await store.async_find_bot(enterprise_id=None, team_id="T1")
+    bot = await on_b.async_find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None and bot.bot_token == "xoxb-t1"
-    installation = await store.async_find_installation(enterprise_id=None, team_id="T1")
+    installation = await on_b.async_find_installation(enterprise_id=None, team_id="T1")
     assert installation is not None and installation.user_id == "U1"
-    assert await store.async_find_bot(enterprise_id=None, team_id="T-other") is None
+    assert await on_b.async_find_bot(enterprise_id=None, team_id="T-other") is None
+    await on_b.async_delete_all(enterprise_id=None, team_id="T1")
+    assert await on_a.async_find_bot(enterprise_id=None, team_id="T1") is None
 
-    states = AsyncOAuthStateStoreAdapter(build_state_store(engine))
-    state = await states.async_issue()
-    assert await states.async_consume(state) is True
-    assert await states.async_consume(state) is False
-    assert await states.async_consume("never-issued") is False
+    # The install starts on one replica and Slack redirects the browser to another.
+    states_a = AsyncOAuthStateStoreAdapter(build_state_store(engine_a))
+    states_b = AsyncOAuthStateStoreAdapter(build_state_store(engine_b))
+    state = await states_a.async_issue()
+    assert await states_b.async_consume(state) is True
+    assert await states_a.async_consume(state) is False
+    assert await states_b.async_consume("never-issued") is False
