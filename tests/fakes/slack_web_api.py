@@ -16,9 +16,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.fakes.recording_http import FakeRequestHandler, RecordingHttpServer
 
 RESPONSE_URL_METHOD = "response_url"
 
@@ -55,7 +56,10 @@ class _State:
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class SlackWebApiMock:
+class SlackWebApiMock(RecordingHttpServer):
+    methods = ("GET", "POST")
+    thread_name = "slack-web-api-mock"
+
     def __init__(
         self,
         *,
@@ -73,40 +77,8 @@ class SlackWebApiMock:
         self._state = _State()
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> SlackWebApiMock:
-        mock = self
-
-        class Handler(_Handler):
-            owner = mock
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-web-api-mock", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> SlackWebApiMock:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.server_address[1]
-
+    # ------------------------------------------------------------------ addresses (start() first)
     @property
     def base_url(self) -> str:
         """SLACK_API_URL for the app under test."""
@@ -221,92 +193,70 @@ class SlackWebApiMock:
             }
         return {"ok": True}
 
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: SlackWebApiMock
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._handle()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle()
-
-    def _read_body(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8") if length else ""
-        query = urlparse(self.path).query
-        body: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
-        if raw.startswith("{"):
-            body.update(json.loads(raw))
-        elif raw:
-            for key, values in parse_qs(raw).items():
-                value = values[0]
-                if key in ("blocks", "attachments", "view") and value.startswith(("[", "{")):
-                    value = json.loads(value)
-                body[key] = value
-        return body
-
-    def _send(self, status: int, payload: Any, extra_headers: dict[str, str] | None = None) -> None:
-        data = (payload if isinstance(payload, str) else json.dumps(payload)).encode("utf-8")
-        self.send_response(status)
-        content_type = "text/plain" if isinstance(payload, str) else "application/json; charset=utf-8"
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (extra_headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _handle(self) -> None:
-        path = urlparse(self.path).path
-        body = self._read_body()
-        headers = {k.lower(): v for k, v in self.headers.items()}
+    # ------------------------------------------------------------------ the wire
+    def _handle(self, request: FakeRequestHandler, method: str) -> None:  # GET and POST alike
+        path = urlparse(request.path).path
+        body = _parse_body(request)
+        headers = {k.lower(): v for k, v in request.headers.items()}
         if path.startswith("/response/"):
-            method = RESPONSE_URL_METHOD
+            api_method = RESPONSE_URL_METHOD
         elif path.startswith("/api/"):
-            method = path[len("/api/") :]
+            api_method = path[len("/api/") :]
         else:
-            self._send(404, {"ok": False, "error": "unknown_path"})
+            request.send_json(404, {"ok": False, "error": "unknown_path"})
             return
-        call = Call(method=method, path=path, headers=headers, body=body)
+        call = Call(method=api_method, path=path, headers=headers, body=body)
 
-        failure = self.owner._next_failure(method)
+        failure = self._next_failure(api_method)
         if failure is not None:
             call.outcome = failure.kind if failure.kind != "error" else f"error:{failure.error}"
-            self.owner._record(call)
+            self._record(call)
             if failure.kind == "drop":
-                self.close_connection = True
-                self.connection.close()  # no status line: the client sees a dropped connection
+                request.close_connection = True
+                request.connection.close()  # no status line: the client sees a dropped connection
                 return
             if failure.kind == "429":
-                self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)})
+                request.send_json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)})
                 return
             if failure.kind == "error":
-                self._send(200, {"ok": False, "error": failure.error})
+                request.send_json(200, {"ok": False, "error": failure.error})
                 return
-            self._send(int(failure.kind), {"ok": False, "error": "fatal_error"})
+            request.send_json(int(failure.kind), {"ok": False, "error": "fatal_error"})
             return
 
-        if method == RESPONSE_URL_METHOD:
-            self.owner._record(call)
-            self._send(200, "ok")
+        if api_method == RESPONSE_URL_METHOD:
+            self._record(call)
+            request.send_json(200, "ok")
             return
-        if not self._authorized(method, headers, body):
+        if not _authorized(api_method, headers, body):
             call.outcome = "invalid_auth"
-            self.owner._record(call)
-            self._send(200, {"ok": False, "error": "invalid_auth"})
+            self._record(call)
+            request.send_json(200, {"ok": False, "error": "invalid_auth"})
             return
-        self.owner._record(call)
-        self._send(200, self.owner._web_api_body(method, body))
+        self._record(call)
+        request.send_json(200, self._web_api_body(api_method, body))
 
-    def _authorized(self, method: str, headers: dict[str, str], body: dict[str, Any]) -> bool:
-        auth = headers.get("authorization", "")
-        if method == "oauth.v2.access":
-            return bool(auth.startswith("Basic ") or body.get("client_id"))
-        if method == "apps.connections.open":
-            return auth.startswith("Bearer xapp-")
-        return auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxp-")
+
+def _parse_body(request: FakeRequestHandler) -> dict[str, Any]:
+    """Query string, then a JSON or form body (blocks, attachments and view decoded from JSON)."""
+    raw = request.read_body().decode("utf-8")
+    query = urlparse(request.path).query
+    body: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+    if raw.startswith("{"):
+        body.update(json.loads(raw))
+    elif raw:
+        for key, values in parse_qs(raw).items():
+            value = values[0]
+            if key in ("blocks", "attachments", "view") and value.startswith(("[", "{")):
+                value = json.loads(value)
+            body[key] = value
+    return body
+
+
+def _authorized(method: str, headers: dict[str, str], body: dict[str, Any]) -> bool:
+    auth = headers.get("authorization", "")
+    if method == "oauth.v2.access":
+        return bool(auth.startswith("Basic ") or body.get("client_id"))
+    if method == "apps.connections.open":
+        return auth.startswith("Bearer xapp-")
+    return auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxp-")

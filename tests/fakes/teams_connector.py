@@ -11,9 +11,10 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.fakes.recording_http import FakeRequestHandler, RecordingHttpServer
 
 _ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?/?$")
 
@@ -43,7 +44,10 @@ class Posted:
 
 
 @dataclass
-class TeamsConnector:
+class TeamsConnector(RecordingHttpServer):
+    methods = ("POST", "PUT")
+    thread_name = "teams-connector"
+
     host: str = "127.0.0.1"
     posted: list[Posted] = field(default_factory=list)
     # Statuses to answer the next message posts with (e.g. [500]): a connector that fails, then recovers.
@@ -51,48 +55,10 @@ class TeamsConnector:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------ lifecycle
-    def start(self) -> TeamsConnector:
-        connector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                connector._handle(self, "POST")
-
-            def do_PUT(self) -> None:  # noqa: N802
-                connector._handle(self, "PUT")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="teams-connector", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> TeamsConnector:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the connector first"
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     # ------------------------------------------------------------ what was received
     def of_type(self, kind: str) -> list[Posted]:
@@ -112,17 +78,16 @@ class TeamsConnector:
             self.posted.clear()
 
     # ------------------------------------------------------------ the wire
-    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(request.headers.get("content-length") or 0)
-        raw = request.rfile.read(length) if length else b""
+    def _handle(self, request: FakeRequestHandler, method: str) -> None:
+        raw = request.read_body()
         match = _ACTIVITIES.match(urlsplit(request.path).path)
         if match is None:
-            self._reply(request, 404, {"error": {"code": "NotFound", "message": request.path}})
+            request.send_json(404, {"error": {"code": "NotFound", "message": request.path}})
             return
         try:
             activity = json.loads(raw or b"{}")
         except ValueError:
-            self._reply(request, 400, {"error": {"code": "BadArgument", "message": "invalid JSON"}})
+            request.send_json(400, {"error": {"code": "BadArgument", "message": "invalid JSON"}})
             return
         posted = Posted(
             method=method,
@@ -137,15 +102,6 @@ class TeamsConnector:
                 self.posted.append(posted)
             number = len(self.posted)
         if status != 200:
-            self._reply(request, status, {"error": {"code": "ServiceError", "message": "injected failure"}})
+            request.send_json(status, {"error": {"code": "ServiceError", "message": "injected failure"}})
             return
-        self._reply(request, 200, {"id": f"activity-{number}"})
-
-    @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        request.send_json(200, {"id": f"activity-{number}"})
