@@ -17,6 +17,7 @@ from sqlalchemy import inspect, text
 
 from bot.store import EventDedupe, FeedbackStore, create_schema, make_engine
 from bot.store.tables import metadata
+from tests.fakes.races import race
 from tests.fakes.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -56,22 +57,7 @@ def test_threads_creating_the_schema_at_the_same_moment_all_succeed(pg_url):
     engines = [make_engine(pg_url) for _ in range(8)]
     for engine in engines:
         engine.connect().close()  # connections open before the barrier, so the CREATEs really overlap
-    barrier = threading.Barrier(len(engines))
-    errors: list[BaseException] = []
-
-    def create(engine) -> None:  # noqa: ANN001
-        try:
-            barrier.wait(timeout=30)
-            create_schema(engine)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=create, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    race(create_schema, engines, timeout=60)  # raises the first thread's error, if any
     assert public_tables(pg_url) == TABLES
     assert set(inspect(engines[0]).get_table_names()) == set(TABLES)
 

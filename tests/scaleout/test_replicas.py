@@ -6,13 +6,14 @@ The replicas run the real Answerer on a real index.
 
 from __future__ import annotations
 
+import functools
 import json
-import threading
 
 import pytest
 
 from bot.render.slack import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.store import FeedbackStore, make_engine
+from tests.fakes.races import race
 from tests.fakes.slack_requests import mention
 from tests.fakes.waiting import eventually
 from tests.scaleout.replicas import wait_replies
@@ -60,25 +61,14 @@ def test_the_same_event_on_both_replicas_at_the_same_instant_gets_one_reply(pg_u
     a, b = replica_factory(pg_url, web_api, "a", "b")
     events = 20
     statuses: list[int] = []
-    lock = threading.Lock()
 
-    def deliver(replica, event, event_id: str, barrier: threading.Barrier) -> None:  # noqa: ANN001
-        barrier.wait(timeout=30)
-        status = replica.sender.event(event, event_id=event_id).status_code
-        with lock:
-            statuses.append(status)
+    def deliver(replica, event: dict, event_id: str) -> int:  # noqa: ANN001
+        return replica.sender.event(event, event_id=event_id).status_code
 
     for i in range(events):
         event = mention(PRICE if i % 2 else BACKLOG, channel="CRACE", ts=ts(100 + i))
-        barrier = threading.Barrier(2)
-        threads = [
-            threading.Thread(target=deliver, args=(replica, event, f"EvRace{i:03d}", barrier)) for replica in (a, b)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert not any(t.is_alive() for t in threads)
+        # The same event to both replicas at the same instant.
+        statuses += race(functools.partial(deliver, event=event, event_id=f"EvRace{i:03d}"), (a, b), timeout=60)
 
     assert statuses == [200] * (2 * events)  # both replicas acknowledge every delivery
     replies = wait_replies(web_api, "CRACE", threads=events)

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from bot.store import (
 )
 from bot.store.tables import metadata
 from tests.fakes.databases import corrupt_sqlite_url, sqlite_url, unreachable_postgres_url
+from tests.fakes.races import race
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = sorted(metadata.tables)
@@ -209,22 +209,8 @@ def test_simultaneous_claims_from_many_engines_have_one_winner_each(db_url):
     create_schema(make_engine(db_url))
     dedupes = [EventDedupe(make_engine(db_url)) for _ in range(8)]
     ids = [f"EvRace{i}" for i in range(40)]
-    barrier = threading.Barrier(len(dedupes))
-    won: list[str] = []
-    lock = threading.Lock()
-
-    def worker(d: EventDedupe) -> None:
-        barrier.wait(timeout=30)
-        mine = [e for e in ids if d.claim(e)]
-        with lock:
-            won.extend(mine)
-
-    threads = [threading.Thread(target=worker, args=(d,)) for d in dedupes]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert sorted(won) == sorted(ids)  # each id won exactly once
+    wins = race(lambda d: [e for e in ids if d.claim(e)], dedupes)
+    assert sorted(e for mine in wins for e in mine) == sorted(ids)  # each id won exactly once
 
 
 CLAIM_SCRIPT = """
