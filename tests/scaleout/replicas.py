@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.live_server import free_port
+from tests.fakes.processes import stop_process
 from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender
 from tests.fakes.slack_web_api import SlackWebApiMock
 
@@ -120,13 +121,7 @@ class Replica:
 
     def stop(self) -> None:
         self.sender.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc, timeout=15)
 
 
 def start_replicas(names: list[str], env: dict[str, str], log_dir: Path, started: list[Replica]) -> list[Replica]:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.fakes.live_server import free_port
+from tests.fakes.processes import stop_process
 from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender, mention, slash_command_body
 from tests.fakes.waiting import eventually
 
@@ -109,12 +110,7 @@ def test_serve_answers_slack_with_the_real_engine(real_index_dir, web_api, tmp_p
         assert bad.status_code == 401
     finally:
         sender.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
     # SIGTERM: uvicorn stops gracefully (lifespan shutdown, answers drained), then exits by the same signal.
     output = (tmp_path / "serve.log").read_text()
@@ -152,11 +148,6 @@ def test_socket_answers_slack_with_the_real_engine(real_index_dir, web_api, tmp_
             [post] = web_api.wait_for("chat.postMessage", timeout=60)
             assert post.body["text"].startswith("The Product Manager decides")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
             log.close()
         assert proc.returncode == 0, (tmp_path / "socket.log").read_text()  # SIGTERM is a clean stop
