@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +133,15 @@ def test_feedback_clicked_on_a_is_visible_when_read_on_b(pg_url, web_api, replic
     assert rows["down"].recommendation == "PO" and rows["down"].user_id == "UOTHER"
     assert "enterprise tier" in rows["up"].question
     assert not any("feedback LOST" in r.stderr() for r in (a, b))
+
+    # The report command, as an operator would run it on any replica's machine.
+    script = Path(sys.executable).parent / "whodecides"
+    env = {**os.environ, "DATABASE_URL": pg_url}
+    out = subprocess.run([str(script), "feedback", "--json"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert sorted(
+        json.loads(line)["recommendation"] + json.loads(line)["vote"] for line in out.stdout.splitlines()
+    ) == [
+        "PMup",
+        "POdown",
+    ]
