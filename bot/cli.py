@@ -137,6 +137,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     settings.check_teams()
     if settings.slack_enabled or settings.teams_enabled or settings.teams_allow_unauthenticated:
         return cmd_serve(argparse.Namespace(port=None), settings)
+    logging.getLogger().setLevel(logging.WARNING)  # a terminal chat shows answers, not server logs
     return cmd_chat(args, settings)
 
 
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO if args.command in ("serve", "socket", "run") else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
