@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,19 @@ from bot.textutil import fold, rule_tokens
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
 SEMANTIC_MIN = 0.62  # cosine above which a rule's phrasing counts as a paraphrase of the topic
 SEMANTIC_MARGIN = 0.03  # ... and by this much over the best rule of another owner
+
+# A lone keyword ("launch", "brand") in a question that asks something else ("When did Apollo 11 launch?") is
+# not enough to answer for a role. A bare decision ("/whodecides pricing") is fine: the command asks "who".
+_OTHER_QUESTION = re.compile(
+    r"^\W*(what(?!\s+about)|what's|whats|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|tell|give|show)\b",
+    re.I,
+)
+_ASKS_WHO = re.compile(
+    r"\b(who|whom|whose|which role|decid\w*|decision\w*|responsib\w*|accountab\w*|own|owns|owner\w*|"
+    r"ownership|in charge|call|say|approv\w*|choos\w*|chose|pick\w*|determin\w*|should|po|pm|pos|pms|"
+    r"product owners?|product managers?|dev(elopment)? team|scrum)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,8 @@ def decide(question: str, topic: str, evidence: Evidence, book: RuleBook) -> Rec
             hint=hint,
         )
     hits = hits or _semantic_hits(evidence, book)
+    if hits and hits[0].strength <= 1.0 and _OTHER_QUESTION.search(question) and not _ASKS_WHO.search(question):
+        hits = []  # one weak keyword in a question that asks nothing about roles
     rec: Recommendation | None = None
     if hits:
         best = hits[0]

@@ -169,3 +169,16 @@ def test_semantic_fallback_only_when_close_and_unrivalled() -> None:
     assert rec is not None and rec.owner == "PM" and rec.rules[0].id == "pm-pricing" and rec.confidence < 0.7
     assert decide(q, topic, rivalled, BOOK) is None
     assert decide(q, topic, far, BOOK) is None
+
+
+@pytest.mark.parametrize(
+    "question", ["When did Apollo 11 launch?", "What's the best brand of coffee?", "What position does Messi play?"]
+)
+def test_a_lone_keyword_in_a_question_about_something_else_is_not_answered(question: str) -> None:
+    assert decide(question, topic_of(question), Evidence((("PM", 1.0),), False), BOOK) is None
+
+
+@pytest.mark.parametrize(("question", "owner"), [("pricing", "PM"), ("Roadmap?", "PM"), ("What about pricing?", "PM")])
+def test_a_bare_decision_as_typed_after_the_slash_command_is_answered(question: str, owner: str) -> None:
+    rec = decide(question, topic_of(question), NO_EVIDENCE, BOOK)
+    assert rec is not None and rec.owner == owner
