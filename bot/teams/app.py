@@ -15,7 +15,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -36,6 +36,7 @@ from bot.answer import AnswererLike
 from bot.errors import UsageError, WhodecidesError
 from bot.render import teams as render
 from bot.settings import Settings
+from bot.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +62,8 @@ UNAUTHENTICATED_BANNER = (
 T = TypeVar("T")
 
 
-class FeedbackStoreLike(Protocol):
-    """The slice of bot.store.feedback.FeedbackStore this adapter uses."""
-
-    def record(
-        self,
-        *,
-        platform: str,
-        user_id: str,
-        question: str,
-        recommendation: str,
-        vote: str,
-        workspace: str | None = None,
-        answer_id: str | None = None,
-    ) -> bool: ...
-
-
 # ---------------------------------------------------------------- building
-def mount_teams(api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStoreLike) -> None:
+def mount_teams(api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStore) -> None:
     """Serve Teams at POST /api/messages on `api`, the server's FastAPI app."""
     build_teams_app(settings, answerer, feedback_store, api=api)
 
@@ -86,7 +71,7 @@ def mount_teams(api: FastAPI, settings: Settings, answerer: AnswererLike, feedba
 def build_teams_app(
     settings: Settings,
     answerer: AnswererLike,
-    feedback_store: FeedbackStoreLike,
+    feedback_store: FeedbackStore,
     *,
     api: FastAPI | None = None,
 ) -> App:
@@ -163,7 +148,7 @@ class JsonCheckingFastAPIAdapter(FastAPIAdapter):
 class TeamsBot:
     """What the bot does with an activity. Listeners stay thin; the work happens here."""
 
-    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStoreLike) -> None:
+    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStore) -> None:
         self.answerer = answerer
         self.feedback_store = feedback_store
 
