@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from bot.answer import AnswererLike
 from bot.errors import WhodecidesError
 from bot.settings import Settings
-from bot.store import EventDedupe, FeedbackStore, create_schema, make_engine
+from bot.store import EventDedupe, FeedbackStore, upgrade_schema, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def build_server(
     """The ASGI app. Slack is mounted when configured, Teams likewise; /healthz always."""
     engine = engine or make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        upgrade_schema(engine)
     except Exception as exc:  # noqa: BLE001 - answers still flow; the stores retry the schema on use
         log.error("database unavailable at start (%s): answering anyway, feedback and dedupe degraded", exc)
     feedback_store = feedback_store or FeedbackStore(engine)

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
+from bot.conversation.reply import Reply, ReplyKind
+from bot.results import EXAMPLE_QUESTIONS, ROLE_NAMES, Answer, Passage, RuleMatch
+from bot.texts import HOW_TO_ASK, INTRO, SORRY, trim
 
 # action_id values (the listeners match on these).
 ACTION_FEEDBACK_UP = "whodecides_feedback_up"
@@ -39,12 +41,7 @@ QUOTE_CHARS = 300
 QUESTION_SHOWN_CHARS = 300
 MAX_WHY_RULES = 15
 
-USAGE_TEXT = (
-    "Ask me who decides a product decision: the Product Owner or the Product Manager.\n"
-    "• `/whodecides <decision>`: an answer only you see, with a *Share in channel* button\n"
-    "• @mention me in a channel: I answer in the thread\n"
-    "• or send me a direct message"
-)
+USAGE_TEXT = INTRO + "\n" + "\n".join(f"• {line}" for line in HOW_TO_ASK["slack"])
 
 ROLE_WORDS = ("Product Owner", "Product Manager", "Development Team")
 
@@ -90,22 +87,6 @@ class SlackMessage:
 def escape(text: str) -> str:
     """Slack's three control characters; after this no <!channel>, <!here> or <@U…> can ping."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def trim(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary where one is near, with an ellipsis."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit * 0.8:
-        cut = cut[:space]
-    # Never leave half an entity (&am…) behind after escaping.
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp < 6:
-        cut = cut[:amp]
-    return cut.rstrip() + "…"
 
 
 def safe(text: str, limit: int) -> str:
@@ -182,12 +163,8 @@ def parse_value(value: str | None) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ answers
-def headline(answer: Answer) -> str:
-    return HEADLINES.get(answer.recommendation, HEADLINES["UNKNOWN"])
-
-
 def fallback_text(answer: Answer) -> str:
-    parts = [f"{headline(answer)} (confidence: {answer.confidence_label})."]
+    parts = [f"{answer.headline} (confidence: {answer.confidence_label})."]
     if answer.consulted:
         parts.append("Consult: " + ", ".join(answer.consulted) + ".")
     if answer.rationale:
@@ -212,7 +189,7 @@ def render_answer(
     shared_by: str | None = None,
 ) -> SlackMessage:
     """The answer message. `shareable` adds *Share in channel* (ephemeral slash-command answers)."""
-    blocks: list[dict[str, Any]] = [_section(_bold_roles(headline(answer)))]
+    blocks: list[dict[str, Any]] = [_section(_bold_roles(answer.headline))]
     facts = [f"Confidence: *{answer.confidence_label}*"]
     if answer.consulted:
         facts.append("Consult: " + safe(", ".join(answer.consulted), 500))
@@ -265,7 +242,7 @@ def _rule_block(rule: RuleMatch, titles: dict[str, str]) -> dict[str, Any]:
 def render_why(answer: Answer) -> SlackMessage:
     """The matched rules with their citations (the *Why?* button)."""
     blocks: list[dict[str, Any]] = [
-        _section(f"*Why:* {_bold_roles(headline(answer))}"),
+        _section(f"*Why:* {_bold_roles(answer.headline)}"),
         _context(f"Question: {safe(answer.question, QUESTION_SHOWN_CHARS)}"),
     ]
     if answer.rules:
@@ -281,7 +258,7 @@ def render_why(answer: Answer) -> SlackMessage:
     if answer.notes:
         blocks.append(_context(*(safe(n, 500) for n in answer.notes)))
     names = ", ".join(r.id for r in answer.rules) or "none"
-    text = safe(f"Why: {headline(answer)}. Rules: {names}.", MAX_FALLBACK_TEXT)
+    text = safe(f"Why: {answer.headline}. Rules: {names}.", MAX_FALLBACK_TEXT)
     return SlackMessage(text=text, blocks=_limit_blocks(blocks))
 
 
@@ -308,10 +285,20 @@ def render_usage(problem: str | None = None) -> SlackMessage:
 
 def render_apology(detail: str | None = None) -> SlackMessage:
     """The short message sent when the answer itself cannot be produced or delivered."""
-    text = "Sorry, I could not answer that just now. Please try again in a moment."
-    if detail:
-        text = safe(detail, 500)
+    text = safe(detail, 500) if detail else SORRY
     return SlackMessage(text=text, blocks=[_section(text)])
+
+
+def render_reply(reply: Reply, *, shareable: bool = False, shared_by: str | None = None) -> SlackMessage:
+    """Any Reply of the Conversation as a Slack message."""
+    if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
+        return render_answer(reply.answer, answer_id=reply.answer_id, shareable=shareable, shared_by=shared_by)
+    if reply.kind is ReplyKind.USAGE:
+        return render_usage(reply.text or None)
+    if reply.kind is ReplyKind.APOLOGY:
+        return render_apology(reply.text or None)
+    text = safe(reply.text, MAX_SECTION_TEXT)  # a command's result or a notice: user text stays inert
+    return SlackMessage(text=text, blocks=[_section(text)] if reply.kind is ReplyKind.COMMAND else [])
 
 
 def render_home() -> dict[str, Any]:

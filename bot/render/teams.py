@@ -23,7 +23,9 @@ from microsoft_teams.cards import (
     TextRun,
 )
 
+from bot.conversation.reply import Reply, ReplyKind
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
+from bot.texts import HOW_TO_ASK, INTRO, WHAT_YOU_GET, one_line, trim
 
 # Action.Submit data["action"] values.
 FEEDBACK_ACTION = "whodecides.feedback"
@@ -44,10 +46,7 @@ MAX_CITATIONS = 3
 MAX_CONSULTED = 8
 CARD_VERSION = "1.5"  # the newest schema Teams renders on every client
 
-USAGE = (
-    "Ask me who decides a product decision: the Product Owner or the Product Manager. "
-    "In a channel or group chat, @mention me with your question."
-)
+USAGE = f"{INTRO} {HOW_TO_ASK['teams'][0]}"
 
 
 # ---------------------------------------------------------------- submits (card → adapter)
@@ -97,7 +96,7 @@ def parse_submit(value: object) -> FeedbackSubmit | AskSubmit | None:
 def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
     """The answer card: headline, confidence, consulted, rationale, sources, feedback and a Why? detail."""
     body: list[CardElement] = [
-        TextBlock(text=HEADLINES[answer.recommendation], size="Large", weight="Bolder", wrap=True),
+        TextBlock(text=answer.headline, size="Large", weight="Bolder", wrap=True),
         _plain(f"You asked: {_trim(answer.question, QUESTION_SHOWN_CHARS)}", subtle=True),
     ]
     if answer.recommendation == "UNKNOWN":
@@ -126,7 +125,7 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
         body=body,
         actions=actions,
         fallback_text=answer_text(answer),
-        speak=HEADLINES[answer.recommendation],
+        speak=answer.headline,
     )
 
 
@@ -150,7 +149,7 @@ def why_card(answer: Answer) -> AdaptiveCard:
 
 def answer_text(answer: Answer) -> str:
     """Plain-text fallback for clients that cannot render the card (and for notifications)."""
-    lines = [HEADLINES[answer.recommendation]]
+    lines = [answer.headline]
     if answer.recommendation == "UNKNOWN":
         lines.append(answer.hint or _DEFAULT_HINT)
         lines.extend(f"Note: {_trim(note, NOTE_CHARS)}" for note in answer.notes[:MAX_NOTES])
@@ -166,7 +165,7 @@ def answer_text(answer: Answer) -> str:
 
 def summary_text(answer: Answer) -> str:
     """One line for the activity's `summary` (notification previews)."""
-    return HEADLINES[answer.recommendation]
+    return answer.headline
 
 
 def consulted_text(answer: Answer) -> str:
@@ -184,6 +183,24 @@ def source_text(passage: Passage) -> str:
     return f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
 
 
+# ---------------------------------------------------------------- any reply
+@dataclass(frozen=True)
+class TeamsReply:
+    """What to send: a card with its one-line summary, or plain text (card None)."""
+
+    text: str
+    card: AdaptiveCard | None = None
+
+
+def render_reply(reply: Reply) -> TeamsReply:
+    """Any Reply of the Conversation as a Teams message."""
+    if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
+        return TeamsReply(summary_text(reply.answer), answer_card(reply.answer, answer_id=reply.answer_id))
+    if reply.kind is ReplyKind.USAGE:
+        return TeamsReply(help_text(reply.text or None), help_card(reply.text or None))
+    return TeamsReply(reply.text)
+
+
 # ---------------------------------------------------------------- help, errors
 def help_card(message: str | None = None) -> AdaptiveCard:
     """Usage with example questions; each example is a button that asks it."""
@@ -194,7 +211,7 @@ def help_card(message: str | None = None) -> AdaptiveCard:
     body.append(TextBlock(text=USAGE, wrap=True))
     body.append(
         TextBlock(
-            text="I answer with a recommendation, who to consult, why, and the passages it rests on.",
+            text=WHAT_YOU_GET,
             wrap=True,
             is_subtle=True,
         )
@@ -279,13 +296,4 @@ def _feedback_actions(answer: Answer, answer_id: str) -> list[SubmitAction]:
 
 
 def _trim(text: str, limit: int, *, ellipsis: bool = True) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    if not ellipsis:
-        return text[:limit]
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
+    return trim(one_line(text), limit, ellipsis=ellipsis)

@@ -69,11 +69,11 @@ async def run_until(handler: AsyncSocketModeHandler, stop: asyncio.Event) -> Non
 
 def build_socket_app(settings: Settings, answerer: AnswererLike) -> AsyncApp:
     from bot.slack.app import build_slack_app
-    from bot.store import create_schema, make_engine
+    from bot.store import upgrade_schema, make_engine
 
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        upgrade_schema(engine)
     except Exception as exc:  # noqa: BLE001 - answering goes on; the stores retry on use
         log.error("database unavailable at start (%s): answering anyway, feedback and dedupe degraded", exc)
     return build_slack_app(settings, answerer, engine=engine)

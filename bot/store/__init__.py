@@ -4,7 +4,7 @@ Everything goes through SQLAlchemy so one DATABASE_URL serves SQLite (embedded d
 (several replicas). No SQLite-only SQL here.
 """
 
-from bot.store.db import create_schema, ensure_schema, make_engine
+from bot.store.db import upgrade_schema, ensure_schema, make_engine
 from bot.store.dedupe import EventDedupe
 from bot.store.feedback import FeedbackStore
 from bot.store.slack_oauth import (
@@ -21,7 +21,7 @@ __all__ = [
     "FeedbackStore",
     "build_installation_store",
     "build_state_store",
-    "create_schema",
+    "upgrade_schema",
     "ensure_schema",
     "make_engine",
 ]

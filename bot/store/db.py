@@ -1,23 +1,32 @@
-"""Engine construction and schema creation that works for SQLite and PostgreSQL alike."""
+"""Engine construction and schema migrations (Alembic) that work for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.tables import metadata
+from bot.store.tables import FEEDBACK_TABLE
 
 log = logging.getLogger(__name__)
 
 # An arbitrary constant: the PostgreSQL advisory lock that serialises schema creation between replicas.
 _SCHEMA_LOCK_KEY = 0x77686F64  # "whod"
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+FIRST_REVISION = "0001"  # the tables as today's code created them before migrations
 
 _ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 _ready_lock = threading.Lock()
@@ -43,28 +52,46 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer between processes
-    except Exception:  # noqa: BLE001 - a read-only or odd file system: keep the default journal
-        pass
+    except sqlite3.Error as exc:  # a read-only or odd file system: keep the default journal, and say so
+        log.warning("SQLite: WAL journal unavailable (%s); keeping the default journal", exc)
     finally:
         cursor.close()
 
 
-def create_schema(engine: Engine, *, attempts: int = 5) -> None:
-    """Create every table if missing. Idempotent, and safe when two processes start at the same moment.
+def _alembic_config(script_location: str | Path | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location or MIGRATIONS))
+    return config
 
-    PostgreSQL: an advisory transaction lock serialises the check-and-create. Elsewhere (SQLite), a racing
-    CREATE that loses ("already exists") is retried, and the retry's existence check then sees the table.
+
+def head_revision(script_location: str | Path | None = None) -> str | None:
+    return ScriptDirectory.from_config(_alembic_config(script_location)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade_schema(engine: Engine, *, attempts: int = 5, script_location: str | Path | None = None) -> None:
+    """Migrate the database to the newest revision (Alembic). Idempotent, and safe when two processes start
+    at the same moment.
+
+    A database created before migrations existed (its tables there, no alembic_version) is stamped at the
+    first revision, then upgraded in place. PostgreSQL: an advisory transaction lock serialises replicas, so
+    one migrates and the others then find it done. SQLite: a racing CREATE that loses is retried.
     """
+    config = _alembic_config(script_location)
     for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
-                metadata.create_all(conn, checkfirst=True)
+                _upgrade(conn, config)
             break
         except SQLAlchemyError as exc:
             if attempt == attempts or not _lost_a_create_race(exc):
@@ -74,14 +101,24 @@ def create_schema(engine: Engine, *, attempts: int = 5) -> None:
         _ready.add(engine)
 
 
+def _upgrade(conn: Connection, config: Config) -> None:
+    config.attributes["connection"] = conn
+    if MigrationContext.configure(conn).get_current_revision() is None and inspect(conn).has_table(
+        FEEDBACK_TABLE
+    ):
+        log.info("database created before migrations: stamping it at revision %s", FIRST_REVISION)
+        command.stamp(config, FIRST_REVISION)
+    command.upgrade(config, "head")
+
+
 def ensure_schema(engine: Engine) -> None:
-    """create_schema once per engine per process; cheap after the first success.
+    """upgrade_schema once per engine per process; cheap after the first success.
 
     Stores call this before each operation so a database that was down at start is set up when it returns.
     """
     if engine in _ready:
         return
-    create_schema(engine)
+    upgrade_schema(engine)
 
 
 def _lost_a_create_race(exc: SQLAlchemyError) -> bool:

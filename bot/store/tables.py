@@ -1,4 +1,4 @@
-"""The schema: our tables plus slack_sdk's installation and OAuth state tables, on one MetaData."""
+"""The schema at the newest migration (bot/store/migrations): our tables plus slack_sdk's installation and OAuth state tables, on one MetaData."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text,
 
 metadata = MetaData()
 
+FEEDBACK_TABLE = "whodecides_feedback"
+
 feedback = Table(
-    "whodecides_feedback",
+    FEEDBACK_TABLE,
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -34,7 +36,7 @@ SLACK_BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
 SLACK_INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_name
 SLACK_OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.default_table_name
 
-# Same definitions slack_sdk's stores use, so create_schema() makes every table in one locked transaction.
+# Same definitions slack_sdk's stores use, so one schema (and its migrations) covers every table.
 SQLAlchemyInstallationStore.build_bots_table(metadata, SLACK_BOTS_TABLE)
 SQLAlchemyInstallationStore.build_installations_table(metadata, SLACK_INSTALLATIONS_TABLE)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SLACK_OAUTH_STATES_TABLE)

@@ -164,12 +164,12 @@ def test_run_with_half_a_slack_configuration_says_what_is_missing(where: list[st
 
 
 def test_feedback_report_reads_what_the_stores_wrote(tmp_path: Path) -> None:
-    from bot.store import FeedbackStore, create_schema, make_engine
+    from bot.store import FeedbackStore, upgrade_schema, make_engine
 
     url = f"sqlite:///{tmp_path / 'fb.db'}"
     assert run(["feedback"], env={"DATABASE_URL": url}).stdout.strip() == "No feedback yet."
     store = FeedbackStore(make_engine(url))
-    create_schema(store.engine)
+    upgrade_schema(store.engine)
     for platform, vote in (("slack", "up"), ("slack", "up"), ("teams", "down")):
         assert store.record(platform=platform, user_id="U1", question="Who prices?", recommendation="PM", vote=vote)
     res = run(["feedback"], env={"DATABASE_URL": url})

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.store import EventDedupe, FeedbackStore, create_schema, make_engine
+from bot.store import EventDedupe, FeedbackStore, upgrade_schema, make_engine
 from bot.store.tables import metadata
 from tests.fakes.races import race
 from tests.fakes.waiting import eventually
@@ -57,13 +57,13 @@ def test_threads_creating_the_schema_at_the_same_moment_all_succeed(pg_url):
     engines = [make_engine(pg_url) for _ in range(8)]
     for engine in engines:
         engine.connect().close()  # connections open before the barrier, so the CREATEs really overlap
-    race(create_schema, engines, timeout=60)  # raises the first thread's error, if any
+    race(upgrade_schema, engines, timeout=60)  # raises the first thread's error, if any
     assert public_tables(pg_url) == TABLES
     assert set(inspect(engines[0]).get_table_names()) == set(TABLES)
 
 
 def test_schema_creation_is_serialised_by_an_advisory_lock(postgres, pg_url):
-    """Why the races above are safe: create_schema waits for the schema lock before it checks anything."""
+    """Why the races above are safe: upgrade_schema waits for the schema lock before it checks anything."""
     from bot.store.db import _SCHEMA_LOCK_KEY
 
     dsn = f"host=127.0.0.1 port={postgres.port} user=whodecides dbname={pg_url.rsplit('/', 1)[1]}"
@@ -73,7 +73,7 @@ def test_schema_creation_is_serialised_by_an_advisory_lock(postgres, pg_url):
 
         def create() -> None:
             try:
-                create_schema(make_engine(pg_url))
+                upgrade_schema(make_engine(pg_url))
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
@@ -87,7 +87,7 @@ def test_schema_creation_is_serialised_by_an_advisory_lock(postgres, pg_url):
                     ).fetchone()[0]
                     == 1
                 ),
-                what="create_schema waiting on the schema lock",
+                what="upgrade_schema waiting on the schema lock",
             )
             assert public_tables(pg_url) == []  # nothing was created while the lock was held
         finally:

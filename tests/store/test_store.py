@@ -26,7 +26,7 @@ from bot.store import (
     FeedbackStore,
     build_installation_store,
     build_state_store,
-    create_schema,
+    upgrade_schema,
     make_engine,
 )
 from bot.store.tables import metadata
@@ -70,16 +70,16 @@ def broken_engines(tmp_path: Path):
 
 def test_make_engine_creates_the_sqlite_parent_directory_and_pings(tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path / 'var' / 'deeper' / 'db.sqlite'}")
-    create_schema(eng)
+    upgrade_schema(eng)
     assert (tmp_path / "var" / "deeper" / "db.sqlite").is_file()
     assert eng.pool._pre_ping is True  # stores reconnect after a database restart
 
 
-def test_create_schema_is_idempotent_makes_every_table_and_keeps_data(db_url, engine):
-    create_schema(engine)
+def test_upgrade_schema_is_idempotent_makes_every_table_and_keeps_data(db_url, engine):
+    upgrade_schema(engine)
     assert FeedbackStore(engine).record(platform="slack", user_id="U1", question="q", recommendation="PM", vote="up")
-    create_schema(engine)
-    create_schema(make_engine(db_url))  # another process's engine
+    upgrade_schema(engine)
+    upgrade_schema(make_engine(db_url))  # another process's engine
     assert table_names(db_url) == TABLES
     assert {"whodecides_feedback", "whodecides_event_dedupe", "slack_bots", "slack_installations"} <= set(TABLES)
     assert "slack_oauth_states" in TABLES
@@ -88,12 +88,12 @@ def test_create_schema_is_idempotent_makes_every_table_and_keeps_data(db_url, en
 
 RACE_SCRIPT = """
 import sys
-from bot.store import create_schema, make_engine
+from bot.store import upgrade_schema, make_engine
 engine = make_engine(sys.argv[1])
 engine.connect().close()
 print("ready", flush=True)
 sys.stdin.readline()  # a barrier across processes: everyone is connected, then all go at once
-create_schema(engine)
+upgrade_schema(engine)
 print("ok", flush=True)
 """
 
@@ -206,7 +206,7 @@ def test_claim_is_true_exactly_once_per_id(db_url, engine):
 
 
 def test_simultaneous_claims_from_many_engines_have_one_winner_each(db_url):
-    create_schema(make_engine(db_url))
+    upgrade_schema(make_engine(db_url))
     dedupes = [EventDedupe(make_engine(db_url)) for _ in range(8)]
     ids = [f"EvRace{i}" for i in range(40)]
     wins = race(lambda d: [e for e in ids if d.claim(e)], dedupes)
@@ -222,7 +222,7 @@ print(",".join(e for e in sys.argv[2:] if d.claim(e)))
 
 
 def test_claims_across_processes_have_one_winner_per_id(db_url):
-    create_schema(make_engine(db_url))
+    upgrade_schema(make_engine(db_url))
     ids = [f"EvP{i}" for i in range(50)]
     procs = [
         subprocess.Popen(
@@ -275,7 +275,7 @@ def test_installations_and_oauth_state_round_trip_between_engines(db_url):
 async def _round_trip(url: str) -> None:
     # Two engines: two replicas (or processes) sharing one database.
     engine_a, engine_b = make_engine(url), make_engine(url)
-    create_schema(engine_a)
+    upgrade_schema(engine_a)
     on_a = AsyncInstallationStoreAdapter(build_installation_store(engine_a, client_id="111.222"))
     on_b = AsyncInstallationStoreAdapter(build_installation_store(engine_b, client_id="111.222"))
     await on_a.async_save(

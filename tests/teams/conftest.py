@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from bot.settings import Settings
-from bot.store import FeedbackStore, create_schema, make_engine
+from bot.store import FeedbackStore, upgrade_schema, make_engine
 from tests.fakes.answerer import FakeAnswerer
 from tests.fakes.teams_connector import TeamsConnector
 
@@ -119,7 +119,7 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def feedback_store(database_url: str) -> FeedbackStore:
     engine = make_engine(database_url)
-    create_schema(engine)
+    upgrade_schema(engine)
     return FeedbackStore(engine)
 
 

@@ -1,0 +1,127 @@
+"""The Conversation: everything that is the same on every platform.
+
+Adapters translate a payload into (text, Context), await `reply`, and render the Reply; they never see the
+engine. Help, commands, the error ladder, votes and their thank-yous, and the answer pool live here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from bot import texts
+from bot.conversation.context import Context
+from bot.conversation.reply import AnswererLike, Reply
+from bot.errors import UsageError, WhodecidesError
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[str, Context], Reply]  # (the words after the command word, where it was typed) → Reply
+VOTES = ("up", "down")
+
+
+class VoteStore(Protocol):
+    def record(
+        self,
+        *,
+        platform: str,
+        user_id: str,
+        question: str,
+        recommendation: str,
+        vote: str,
+        workspace: str | None = None,
+        answer_id: str | None = None,
+    ) -> bool: ...
+
+
+def answer_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+class Conversation:
+    """Shared by every adapter of a process, so all platforms draw on one bounded answer pool.
+
+    The answerer is CPU-bound: it runs on the pool's threads, never on the event loop nor on the default
+    executor, which Slack's dedupe claims and the stores' calls use.
+    """
+
+    def __init__(
+        self,
+        answerer: AnswererLike,
+        votes: VoteStore | None = None,
+        *,
+        commands: Mapping[str, Command] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.answerer = answerer
+        self.votes = votes
+        self.commands: dict[str, Command] = {k.lower(): v for k, v in (commands or {}).items()}
+        self._pool = ThreadPoolExecutor(max_workers=workers or answer_workers(), thread_name_prefix="answer")
+
+    # ------------------------------------------------------------------ replies
+    def immediate(self, text: str) -> Reply | None:
+        """The reply when it needs no work (blank text, a help word), else None: adapters that must
+        acknowledge within a deadline can answer these in the acknowledgement itself."""
+        return Reply.usage() if not text.strip() or texts.is_help(text) else None
+
+    def reply_now(self, text: str, context: Context) -> Reply:
+        """The reply to `text`, computed in the calling thread (the CLI; `reply` runs this on the pool)."""
+        text = texts.one_line(text or "")
+        quick = self.immediate(text)
+        if quick is not None:
+            return quick
+        word, _, rest = text.partition(" ")
+        command = self.commands.get(word.lower())
+        try:
+            if command is not None:
+                return command(rest.strip(), context)
+            return Reply.of(self.answerer.answer(text))
+        except UsageError as exc:
+            return Reply.usage(exc.message)
+        except WhodecidesError as exc:
+            return Reply.apology(exc.message)
+        except Exception:  # noqa: BLE001 - never a stack trace to a user, never silence
+            log.exception("%s: answering a %d-character message failed", context.platform, len(text))
+            return Reply.apology(texts.SORRY)
+
+    async def reply(self, text: str, context: Context) -> Reply:
+        quick = self.immediate(text or "")
+        if quick is not None:
+            return quick
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.reply_now, text, context)
+
+    # ------------------------------------------------------------------ votes
+    def record_vote(
+        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+    ) -> Reply:
+        """Store a 👍/👎 on an answer; the thank-you (or why it could not be kept) to show the voter."""
+        if vote not in VOTES or not question.strip():
+            return Reply.apology(texts.LOST_BUTTON)
+        stored = self.votes is not None and self.votes.record(
+            platform=context.platform,
+            user_id=context.user or "unknown",
+            question=question,
+            recommendation=recommendation or "UNKNOWN",
+            vote=vote,
+            workspace=context.workspace,
+            answer_id=answer_id or None,
+        )
+        return Reply.notice(texts.THANKS[vote] if stored else texts.FEEDBACK_LOST)
+
+    async def vote(
+        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+    ) -> Reply:
+        """record_vote off the event loop (a database write)."""
+        return await asyncio.to_thread(
+            self.record_vote, vote, context, question=question, recommendation=recommendation, answer_id=answer_id
+        )
+
+    def lost_button(self) -> Reply:
+        return Reply.apology(texts.LOST_BUTTON)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

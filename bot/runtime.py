@@ -1,0 +1,76 @@
+"""build_runtime(settings): the one place the answerer, the database engine, the stores and the
+Conversation are constructed, for the CLI, `serve` and `socket` alike.
+
+Each piece is built on first use, so `whodecides feedback` never loads the model and `whodecides ask` never
+opens the database. A test hands in the pieces it wants to control (a fake answerer, an engine on its own
+database); the rest is built here as in production.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.conversation import AnswererLike, Conversation
+from bot.settings import Settings
+from bot.store import EventDedupe, FeedbackStore, make_engine, upgrade_schema
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, **given: Any) -> None:
+        self.settings = settings
+        known = {"answerer", "engine", "feedback_store", "dedupe", "conversation"}
+        for name, value in given.items():
+            if name not in known:
+                raise TypeError(f"unknown runtime piece {name}")
+            if value is not None:
+                self.__dict__[name] = value  # what cached_property would have stored: it is not built again
+
+    @cached_property
+    def answerer(self) -> AnswererLike:
+        from bot.answer import Answerer  # the engine (numpy, faiss, the model) loads only when asked for
+
+        return Answerer.from_settings(self.settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def feedback_store(self) -> FeedbackStore:
+        return FeedbackStore(self.engine)
+
+    @cached_property
+    def dedupe(self) -> EventDedupe:
+        return EventDedupe(self.engine)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        return Conversation(self.answerer, self.feedback_store)
+
+    def prepare_database(self) -> bool:
+        """Bring the schema up to date at start (every replica, under one lock); False when the database is
+        down, in which case answers still flow and the stores retry the upgrade on use."""
+        try:
+            upgrade_schema(self.engine)
+        except Exception as exc:  # noqa: BLE001 - a database down at start must not stop the answers
+            log.error("database unavailable at start (%s): answering anyway, feedback and dedupe degraded", exc)
+            return False
+        return True
+
+    def close(self) -> None:
+        if "conversation" in self.__dict__:
+            self.conversation.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def build_runtime(settings: Settings, **given: Any) -> Runtime:
+    """The runtime for `settings`; keyword arguments (answerer, engine, feedback_store, dedupe,
+    conversation) replace the piece of that name."""
+    return Runtime(settings, **given)
