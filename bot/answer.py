@@ -40,10 +40,7 @@ HINT = (
     f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[1]}”"
 )
 
-NO_DECISION_HINT = (
-    "Tell me which decision you mean, for example: "
-    f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
-)
+NO_DECISION_HINT = f"Tell me which decision you mean, for example: “{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
 _ROLE_STEMS = frozenset(tokens("product owner manager development team vs versus"))
 
 

@@ -1,18 +1,25 @@
-"""whodecides ask | chat | run | eval | index | serve | socket | teams-package."""
+"""whodecides ask | chat | run | eval | index | serve | socket | feedback | db upgrade | teams-package.
+
+The entry point: `main` configures the process (bot.process) once, and every command takes its answerer and
+stores from one runtime (bot.runtime.build_runtime).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from bot.conversation import AnswererLike
 from bot.errors import UsageError, WhodecidesError
+from bot.process import configure_process, settle_for_serving
+from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
+from bot.texts import USAGE
 
 log = logging.getLogger("whodecides")
 
@@ -42,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
     fb = sub.add_parser("feedback", parents=[common], help="the 👍/👎 feedback stored in DATABASE_URL")
     fb.add_argument("--json", action="store_true", help="one JSON object per row")
+    db = sub.add_parser("db", parents=[common], help="the database in DATABASE_URL: schema migrations")
+    db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate to the newest revision")
     pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
     pkg.add_argument("--out", type=Path, help="zip path (default: dist/whodecides-teams.zip)")
     return p
@@ -56,13 +65,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _answerer(settings: Settings, *, progress: bool = False):  # noqa: ANN202
-    from bot.answer import Answerer
-
-    return Answerer.from_settings(settings, progress=progress)
+SERVING_COMMANDS = ("serve", "socket", "run")
 
 
-def _usage_json(question: str, message: str) -> dict:
+def _answerer(settings: Settings, *, progress: bool = False) -> AnswererLike:
+    return build_runtime(settings, progress=progress).answerer
+
+
+def _usage_json(question: str, message: str) -> dict[str, Any]:
     return {
         "question": question,
         "recommendation": "UNKNOWN",
@@ -75,7 +85,9 @@ def _usage_json(question: str, message: str) -> dict:
     }
 
 
-def _ask_lines(answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False) -> None:  # noqa: ANN001
+def _ask_lines(
+    answerer: AnswererLike, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False
+) -> None:
     from bot.render.text import render_text
 
     if prompt:
@@ -105,13 +117,9 @@ def _ask_lines(answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, pr
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question)
     if args.question and not question.strip():
-        from bot.answer import USAGE
-
         print(USAGE, file=sys.stderr)
         return 2
     if not args.question and sys.stdin.isatty():
-        from bot.answer import USAGE
-
         print(
             'usage: whodecides ask "QUESTION" [--json]  (or pipe questions on stdin)\n\n' + USAGE,
             file=sys.stderr,
@@ -181,25 +189,52 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.server import serve
+def _loaded(runtime: Runtime) -> Runtime:
+    """The engine loaded now (a broken index stops the start, not the first answer), then the process
+    settled for serving: one faiss thread, the engine's objects frozen out of the collector's sight."""
+    runtime.answerer  # noqa: B018 - the property loads it
+    settle_for_serving()
+    return runtime
 
-    serve(settings, args.port or settings.port)
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import check_server_settings, serve
+
+    check_server_settings(settings)
+    serve(settings, _loaded(build_runtime(settings)), args.port or settings.port)
     return 0
 
 
 def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.socket_mode import run
+    from bot.slack.socket_mode import check_socket_settings, run
 
-    run(settings)
+    check_socket_settings(settings)
+    run(settings, _loaded(build_runtime(settings)))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """`db upgrade` for a release phase (replicas also upgrade at start); `db current` prints the revision."""
+    from bot.store.db import current_revision, head_revision
+
+    engine = build_runtime(settings).engine
+    try:
+        if args.action == "upgrade":
+            from bot.store import upgrade_schema
+
+            upgrade_schema(engine)
+        revision = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - a database error is one line, not a traceback
+        raise WhodecidesError(f"Cannot reach DATABASE_URL: {type(exc).__name__}: {exc}") from exc
+    finally:
+        engine.dispose()
+    print(f"Database at revision {revision or 'none'} (newest: {head_revision()}).")
     return 0
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import FeedbackStore, make_engine
-
     try:
-        rows = FeedbackStore(make_engine(settings.database_url)).report()
+        rows = build_runtime(settings).feedback_store.report()
     except Exception as exc:  # noqa: BLE001 - a database error is shown as one line, not a traceback
         raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     if args.json:
@@ -235,23 +270,18 @@ COMMANDS = {
     "serve": cmd_serve,
     "socket": cmd_socket,
     "feedback": cmd_feedback,
+    "db": cmd_db,
     "teams-package": cmd_teams_package,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = _parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
-    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    logging.basicConfig(
-        level=logging.INFO if args.command in ("serve", "socket", "run") else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_process(verbose=args.command in SERVING_COMMANDS)
     try:
         return COMMANDS[args.command](args, _settings(args))
     except WhodecidesError as exc:

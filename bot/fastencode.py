@@ -177,12 +177,13 @@ class NumpyEncoder:
     """Encode texts like SentenceTransformer(model_dir).encode(texts, normalize_embeddings=True).
 
     Thread-safe: encode() keeps no state between calls, so several threads may encode at once.
-    `blas_threads` caps numpy's BLAS threads process-wide (see limit_blas_threads); None leaves them be.
+    `blas_threads` caps numpy's BLAS threads process-wide (see limit_blas_threads); None (the default) leaves
+    them be: that is the entry point's choice (bot.process.configure_process), not a constructor's.
     """
 
     thread_safe = True  # callers need no lock around encode()
 
-    def __init__(self, model_dir: str | Path, *, blas_threads: int | None = 1) -> None:
+    def __init__(self, model_dir: str | Path, *, blas_threads: int | None = None) -> None:
         self.model_dir = Path(model_dir)
         self._check_modules()
         config = json.loads((self.model_dir / "config.json").read_text())

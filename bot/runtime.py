@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings, **given: Any) -> None:
+    def __init__(self, settings: Settings, *, progress: bool = False, **given: Any) -> None:
         self.settings = settings
+        self.progress = progress  # show the index build's progress bar, if the index must be built
         known = {"answerer", "engine", "feedback_store", "dedupe", "conversation"}
         for name, value in given.items():
             if name not in known:
@@ -35,7 +36,7 @@ class Runtime:
     def answerer(self) -> AnswererLike:
         from bot.answer import Answerer  # the engine (numpy, faiss, the model) loads only when asked for
 
-        return Answerer.from_settings(self.settings)
+        return Answerer.from_settings(self.settings, progress=self.progress)
 
     @cached_property
     def engine(self) -> Engine:
@@ -70,7 +71,7 @@ class Runtime:
             self.engine.dispose()
 
 
-def build_runtime(settings: Settings, **given: Any) -> Runtime:
+def build_runtime(settings: Settings, *, progress: bool = False, **given: Any) -> Runtime:
     """The runtime for `settings`; keyword arguments (answerer, engine, feedback_store, dedupe,
     conversation) replace the piece of that name."""
-    return Runtime(settings, **given)
+    return Runtime(settings, progress=progress, **given)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,31 +14,31 @@ from fastapi import FastAPI, Request, Response
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
-from bot.answer import AnswererLike
-from bot.errors import WhodecidesError
+from bot.conversation import AnswererLike
+from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.store import EventDedupe, FeedbackStore, upgrade_schema, make_engine
+from bot.store import EventDedupe, FeedbackStore
 
 log = logging.getLogger(__name__)
 
 
 def build_server(
     settings: Settings,
-    answerer: AnswererLike,
+    answerer: AnswererLike | None = None,
     *,
+    runtime: Runtime | None = None,
     slack_client: AsyncWebClient | None = None,
     engine: Engine | None = None,
     feedback_store: FeedbackStore | None = None,
     dedupe: EventDedupe | None = None,
 ) -> FastAPI:
-    """The ASGI app. Slack is mounted when configured, Teams likewise; /healthz always."""
-    engine = engine or make_engine(settings.database_url)
-    try:
-        upgrade_schema(engine)
-    except Exception as exc:  # noqa: BLE001 - answers still flow; the stores retry the schema on use
-        log.error("database unavailable at start (%s): answering anyway, feedback and dedupe degraded", exc)
-    feedback_store = feedback_store or FeedbackStore(engine)
-    dedupe = dedupe or EventDedupe(engine)
+    """The ASGI app on `runtime` (or one built from the pieces given). Slack is mounted when configured,
+    Teams likewise; /healthz always."""
+    if runtime is None:
+        runtime = build_runtime(
+            settings, answerer=answerer, engine=engine, feedback_store=feedback_store, dedupe=dedupe
+        )
+    runtime.prepare_database()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,11 +47,11 @@ def build_server(
             from bot.slack.app import drain
 
             await drain(app.state.slack_app)  # answers already acked still reach their users
-        engine.dispose()
+        runtime.close()
 
     api = FastAPI(title="whodecides", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     api.state.settings = settings
-    api.state.feedback_store = feedback_store
+    api.state.runtime = runtime
     api.state.slack_app = None
 
     @api.get("/healthz")
@@ -64,30 +63,22 @@ def build_server(
         }
 
     if settings.slack_enabled:
-        _mount_slack(api, settings, answerer, slack_client, engine, feedback_store, dedupe)
+        _mount_slack(api, settings, runtime, slack_client)
 
     if settings.teams_enabled or settings.teams_allow_unauthenticated:
         from bot.teams.app import mount_teams  # the Teams SDK is imported only when Teams is on
 
-        mount_teams(api, settings, answerer, feedback_store)
+        mount_teams(api, settings, runtime.conversation)
     return api
 
 
-def _mount_slack(
-    api: FastAPI,
-    settings: Settings,
-    answerer: AnswererLike,
-    client: AsyncWebClient | None,
-    engine: Engine,
-    feedback_store: FeedbackStore,
-    dedupe: EventDedupe,
-) -> None:
+def _mount_slack(api: FastAPI, settings: Settings, runtime: Runtime, client: AsyncWebClient | None) -> None:
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
     from slack_sdk.signature import SignatureVerifier
 
     from bot.slack.app import INSTALL_PATH, REDIRECT_PATH, build_slack_app
 
-    slack_app = build_slack_app(settings, answerer, client, engine=engine, feedback_store=feedback_store, dedupe=dedupe)
+    slack_app = build_slack_app(settings, runtime, client)
     handler = AsyncSlackRequestHandler(slack_app)
     api.state.slack_app = slack_app
     verifier = SignatureVerifier(settings.slack_signing_secret or "")
@@ -118,36 +109,25 @@ def _mount_slack(
             return await handler.handle(request)
 
 
-def _fail(message: str) -> None:
-    print(f"whodecides: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def serve(settings: Settings, port: int | None = None) -> None:
-    """`whodecides serve`: check the configuration, load the engine, run uvicorn until stopped."""
-    import uvicorn
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings.check_slack()
-        settings.check_teams()
-    except WhodecidesError as exc:
-        _fail(exc.message)
+def check_server_settings(settings: Settings) -> None:
+    """Half a configuration is a clear message at start; none at all serves /healthz, with a warning."""
+    settings.check_slack()
+    settings.check_teams()
     if not (settings.slack_enabled or settings.teams_enabled or settings.teams_allow_unauthenticated):
         log.warning(
             "neither Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) nor Teams (CLIENT_ID, CLIENT_SECRET, "
             "TENANT_ID) is configured: serving /healthz only"
         )
-    from bot.answer import Answerer  # type: ignore[attr-defined]
 
-    try:
-        answerer = Answerer.from_settings(settings)
-        app = build_server(settings, answerer)
-    except WhodecidesError as exc:
-        _fail(exc.message)
-    from bot.serving import settle_for_serving
 
-    settle_for_serving()
+def serve(settings: Settings, runtime: Runtime, port: int | None = None) -> None:
+    """`whodecides serve`: run the server on `runtime` under uvicorn until stopped."""
+    import uvicorn
+
+    app = build_server(settings, runtime=runtime)
     port = settings.port if port is None else port
     log.info("whodecides serving on http://%s:%d (slack=%s)", settings.host, port, settings.slack_enabled)
-    uvicorn.run(app, host=settings.host, port=port, log_level="info", proxy_headers=True, lifespan="on")
+    # log_config=None: uvicorn's records go through the process's logging (configure_process: timestamps).
+    uvicorn.run(
+        app, host=settings.host, port=port, log_config=None, log_level="info", proxy_headers=True, lifespan="on"
+    )

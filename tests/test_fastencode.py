@@ -130,13 +130,6 @@ def test_concurrent_encodes_match_serial_ones(encoder: NumpyEncoder) -> None:
         np.testing.assert_array_equal(got, want)
 
 
-def test_blas_threads_are_capped_for_serving(encoder: NumpyEncoder) -> None:
-    from threadpoolctl import threadpool_info
-
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-    assert blas and all(lib["num_threads"] == 1 for lib in blas)
-
-
 def test_long_input_is_truncated_to_max_seq_length(encoder: NumpyEncoder) -> None:
     assert len(encoder.tokenize([LONG])[0]) == encoder.max_seq_length
     a, b = encoder.encode([LONG, LONG + " tail words past the limit"])

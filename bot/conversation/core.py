@@ -85,7 +85,7 @@ class Conversation:
         except WhodecidesError as exc:
             return Reply.apology(exc.message)
         except Exception:  # noqa: BLE001 - never a stack trace to a user, never silence
-            log.exception("%s: answering a %d-character message failed", context.platform, len(text))
+            log.exception("%s: the answerer failed on a %d-character message", context.platform, len(text))
             return Reply.apology(texts.SORRY)
 
     async def reply(self, text: str, context: Context) -> Reply:

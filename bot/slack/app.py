@@ -11,11 +11,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest as BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Engine
 
-from bot.answer import AnswererLike
 from bot.render.slack import (
     ACTION_EXAMPLE_PATTERN,
     ACTION_FEEDBACK_DOWN,
@@ -23,6 +22,7 @@ from bot.render.slack import (
     ACTION_SHARE,
     ACTION_WHY,
 )
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
 from bot.slack.listeners import SlackListeners
@@ -30,10 +30,8 @@ from bot.store import (
     AsyncInstallationStoreAdapter,
     AsyncOAuthStateStoreAdapter,
     EventDedupe,
-    FeedbackStore,
     build_installation_store,
     build_state_store,
-    make_engine,
 )
 
 log = logging.getLogger(__name__)
@@ -65,7 +63,7 @@ def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
     counts as down, and the event is answered (degraded dedupe) rather than acked late.
     """
 
-    async def dedupe_events(body: dict[str, Any], next: Callable[[], Awaitable[None]], request) -> Any:  # noqa: ANN001, A002
+    async def dedupe_events(body: dict[str, Any], next: Callable[[], Awaitable[None]], request: BoltRequest) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             try:
@@ -82,54 +80,16 @@ def dedupe_middleware(dedupe: EventDedupe) -> Callable[..., Awaitable[Any]]:
     return dedupe_events
 
 
-def build_slack_app(
-    settings: Settings,
-    answerer: AnswererLike,
-    client: AsyncWebClient | None = None,
-    *,
-    engine: Engine | None = None,
-    feedback_store: FeedbackStore | None = None,
-    dedupe: EventDedupe | None = None,
-) -> AsyncApp:
-    """The Slack app. Single workspace with SLACK_BOT_TOKEN, or multi-workspace OAuth with
-    SLACK_CLIENT_ID/SECRET (installations and OAuth state in the same database)."""
-    if engine is None and (feedback_store is None or dedupe is None or settings.slack_oauth_enabled):
-        engine = make_engine(settings.database_url)
-    feedback_store = feedback_store or FeedbackStore(engine)  # type: ignore[arg-type]
-    dedupe = dedupe or EventDedupe(engine)  # type: ignore[arg-type]
-
+def build_slack_app(settings: Settings, runtime: Runtime, client: AsyncWebClient | None = None) -> AsyncApp:
+    """The Slack app on the runtime's Conversation and stores. Single workspace with SLACK_BOT_TOKEN, or
+    multi-workspace OAuth with SLACK_CLIENT_ID/SECRET (installations and OAuth state in the same database)."""
     oauth: dict[str, Any] = {}
     if settings.slack_oauth_enabled:
         # No token: each request is authorised from the installation store, per workspace.
         client = client or make_web_client(settings)
-        installations = AsyncInstallationStoreAdapter(
-            build_installation_store(engine, client_id=settings.slack_client_id or "")  # type: ignore[arg-type]
-        )
-        oauth_settings = AsyncOAuthSettings(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            scopes=settings.slack_scopes,
-            install_path=INSTALL_PATH,
-            redirect_uri_path=REDIRECT_PATH,
-            installation_store=installations,
-            state_store=AsyncOAuthStateStoreAdapter(build_state_store(engine)),  # type: ignore[arg-type]
-        )
-        # AsyncOAuthSettings builds an authorizer whose token rotator has its own default client; give it
-        # ours so that even token rotation goes to SLACK_API_URL.
-        oauth_settings.authorize = AsyncInstallationStoreAuthorize(
-            logger=BOLT_LOGGER,
-            client_id=oauth_settings.client_id,
-            client_secret=oauth_settings.client_secret,
-            token_rotation_expiration_minutes=oauth_settings.token_rotation_expiration_minutes,
-            installation_store=installations,
-            bot_only=oauth_settings.installation_store_bot_only,
-            user_token_resolution=oauth_settings.user_token_resolution,
-            client=client,
-        )
-        oauth = {"installation_store": installations, "oauth_settings": oauth_settings}
+        oauth = _oauth(settings, runtime, client)
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
-
     app = AsyncApp(
         name="whodecides",
         client=client,
@@ -137,10 +97,15 @@ def build_slack_app(
         logger=BOLT_LOGGER,
         **oauth,
     )
-    app.use(dedupe_middleware(dedupe))
-
-    listeners = SlackListeners(answerer, feedback_store)
+    app.use(dedupe_middleware(runtime.dedupe))
+    listeners = SlackListeners(runtime.conversation)
     app.whodecides_listeners = listeners  # type: ignore[attr-defined]  # for drain() at shutdown
+    register_listeners(app, listeners)
+    return app
+
+
+def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
+    """Every Slack listener, in one place."""
     app.command(COMMAND)(listeners.command)
     app.event("app_mention")(listeners.app_mention)
     app.event("message")(listeners.message)
@@ -150,7 +115,35 @@ def build_slack_app(
     app.action(ACTION_WHY)(listeners.why)
     app.action(ACTION_SHARE)(listeners.share)
     app.action(ACTION_EXAMPLE_PATTERN)(listeners.example)
-    return app
+
+
+def _oauth(settings: Settings, runtime: Runtime, client: AsyncWebClient) -> dict[str, Any]:
+    """Bolt's OAuth settings on our database, with every Web API call going to SLACK_API_URL."""
+    installations = AsyncInstallationStoreAdapter(
+        build_installation_store(runtime.engine, client_id=settings.slack_client_id or "")
+    )
+    oauth_settings = AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=settings.slack_scopes,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=installations,
+        state_store=AsyncOAuthStateStoreAdapter(build_state_store(runtime.engine)),
+    )
+    # AsyncOAuthSettings builds an authorizer whose token rotator has its own default client; give it
+    # ours so that even token rotation goes to SLACK_API_URL.
+    oauth_settings.authorize = AsyncInstallationStoreAuthorize(
+        logger=BOLT_LOGGER,
+        client_id=oauth_settings.client_id,
+        client_secret=oauth_settings.client_secret,
+        token_rotation_expiration_minutes=oauth_settings.token_rotation_expiration_minutes,
+        installation_store=installations,
+        bot_only=oauth_settings.installation_store_bot_only,
+        user_token_resolution=oauth_settings.user_token_resolution,
+        client=client,
+    )
+    return {"installation_store": installations, "oauth_settings": oauth_settings}
 
 
 async def drain(app: AsyncApp, timeout: float = 10.0) -> None:

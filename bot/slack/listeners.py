@@ -1,42 +1,36 @@
-"""The Slack listeners: thin. Each acknowledges first, then answers off the event loop, then delivers.
+"""The Slack listeners: thin. Each acknowledges first, translates the payload into (text, Context), awaits the
+Conversation's Reply, renders it, and delivers it.
 
-Registered in one place, bot/slack/app.py. The answerer is synchronous and CPU-bound, so it runs in a
-worker thread: acks (and every other request) never wait for it.
+Registered in one place, bot/slack/app.py. The Conversation runs the answerer on its own pool, shared with
+every other platform of the process, so acks (and every other request) never wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer import AnswererLike
-from bot.errors import UsageError, WhodecidesError
+from bot.conversation import Context, Conversation, Reply, ReplyKind
 from bot.render.slack import (
     VOTE_BY_ACTION,
     SlackMessage,
     example_question,
     parse_value,
-    render_answer,
-    render_apology,
     render_home,
-    render_usage,
+    render_reply,
     render_why,
 )
-from bot.results import Answer
 from bot.slack.delivery import post_reply, respond, send_to_response_url
-from bot.slack.text import is_help, to_plain
-from bot.store.feedback import FeedbackStore
+from bot.slack.text import to_plain
 
 log = logging.getLogger(__name__)
 
-LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."
+# Message subtypes that are still a person writing to the bot (others: edits, joins, bots...).
+HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
 
 def from_a_bot(event: dict[str, Any], context: AsyncBoltContext) -> bool:
@@ -47,28 +41,26 @@ def from_a_bot(event: dict[str, Any], context: AsyncBoltContext) -> bool:
     return bool(user and user == context.bot_user_id)
 
 
-def _who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    user = (body.get("user") or {}).get("id")
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+def event_context(event: dict[str, Any], context: AsyncBoltContext, *, thread: str | None) -> Context:
+    return Context("slack", context.team_id or event.get("team"), event.get("channel"), thread, event.get("user"))
+
+
+def action_context(body: dict[str, Any]) -> Context:
+    """Who clicked, where: a button press carries the user, team and channel in its own places."""
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return user, team, channel
+    return Context("slack", team, channel, None, user.get("id"))
 
 
-# Message subtypes that are still a person writing to the bot (others: edits, joins, bots...).
-HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
-
-
-def answer_workers() -> int:
-    return max(2, min(4, os.cpu_count() or 2))
+def button_question(action: dict[str, Any]) -> str | None:
+    question = parse_value(action.get("value")).get("q")
+    return question if isinstance(question, str) and question.strip() else None
 
 
 class SlackListeners:
-    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStore, *, workers: int | None = None) -> None:
-        self.answerer = answerer
-        self.feedback_store = feedback_store
-        # The CPU-bound answerer gets threads of its own, so a burst of questions never holds up the
-        # default pool that the acks' database claims run in.
-        self._pool = ThreadPoolExecutor(max_workers=workers or answer_workers(), thread_name_prefix="answer")
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
         self._inflight: set[asyncio.Task[Any]] = set()
 
     def _track(self) -> None:
@@ -86,47 +78,44 @@ class SlackListeners:
             _, late = await asyncio.wait(pending, timeout=timeout)
             if late:
                 log.error("stopped with %d answer(s) still in flight", len(late))
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
-    # ------------------------------------------------------------------ answering (shared)
-    async def _answer(self, question: str) -> Answer | SlackMessage:
-        """The Answer, or the message to show instead (usage help, a user-facing error, an apology)."""
-        if not question.strip() or is_help(question):
-            return render_usage()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, self.answerer.answer, question)
-        except UsageError as exc:
-            return render_usage(exc.message)
-        except WhodecidesError as exc:
-            return render_apology(exc.message)
-        except Exception:  # noqa: BLE001 - never a stack trace to a user, never silence
-            log.exception("the answerer failed on a %d-character question", len(question))
-            return render_apology()
+    async def compose(
+        self, question: str, context: Context, *, shareable: bool = False, shared_by: str | None = None
+    ) -> SlackMessage:
+        reply = await self.conversation.reply(question, context)
+        return render_reply(reply, shareable=shareable, shared_by=shared_by)
 
-    async def compose(self, question: str, *, shareable: bool = False, shared_by: str | None = None) -> SlackMessage:
-        result = await self._answer(question)
-        if isinstance(result, SlackMessage):
-            return result
-        return render_answer(result, answer_id=uuid.uuid4().hex, shareable=shareable, shared_by=shared_by)
+    async def _respond(self, body: dict[str, Any], client: AsyncWebClient, where: Context, reply: Reply) -> None:
+        """A private reply to a button press, through its response_url (else the Web API)."""
+        await respond(
+            body.get("response_url"),
+            render_reply(reply),
+            replace_original=False,
+            fallback_client=client,
+            channel=where.channel,
+            user=where.user,
+        )
 
     # ------------------------------------------------------------------ /whodecides
     async def command(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         self._track()
         question = to_plain(command.get("text"))
-        if not question or is_help(question):
-            usage = render_usage()
+        quick = self.conversation.immediate(question)
+        if quick is not None:
+            usage = render_reply(quick)
             await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
             return
         await ack()  # Slack shows nothing yet; the answer follows through response_url
-        message = await self.compose(question, shareable=True)
+        where = Context("slack", command.get("team_id"), command.get("channel_id"), None, command.get("user_id"))
+        reply = await self.conversation.reply(question, where)
         await respond(
             command.get("response_url"),
-            message,
-            response_type="ephemeral",
+            render_reply(reply, shareable=True),
+            response_type="in_channel" if reply.public else "ephemeral",
             replace_original=None,
             fallback_client=client,
-            channel=command.get("channel_id"),
-            user=command.get("user_id"),
+            channel=where.channel,
+            user=where.user,
         )
 
     # ------------------------------------------------------------------ events
@@ -137,10 +126,11 @@ class SlackListeners:
             return
         if event.get("channel_type") == "im" or channel.startswith("D"):
             return  # a DM is answered by the message listener: one reply only
-        question = to_plain(event.get("text"), context.bot_user_id)
-        message = await self.compose(question)
         # In the thread of the mention; a mention inside a thread answers in that same thread.
-        await post_reply(client, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"), message=message)
+        thread = event.get("thread_ts") or event.get("ts")
+        question = to_plain(event.get("text"), context.bot_user_id)
+        message = await self.compose(question, event_context(event, context, thread=thread))
+        await post_reply(client, channel=channel, thread_ts=thread, message=message)
 
     async def message(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         self._track()
@@ -149,9 +139,10 @@ class SlackListeners:
             return
         if from_a_bot(event, context):
             return
+        thread = event.get("thread_ts")
         question = to_plain(event.get("text"), context.bot_user_id)
-        message = await self.compose(question)
-        await post_reply(client, channel=event["channel"], thread_ts=event.get("thread_ts"), message=message)
+        message = await self.compose(question, event_context(event, context, thread=thread))
+        await post_reply(client, channel=event["channel"], thread_ts=thread, message=message)
 
     async def app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         self._track()
@@ -159,72 +150,54 @@ class SlackListeners:
             return
         try:
             await client.views_publish(user_id=event["user"], view=render_home())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - App Home is a nicety; the log says why it is missing
             log.error("could not publish App Home for %s: %s", event.get("user"), exc)
 
     # ------------------------------------------------------------------ buttons
     async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         self._track()
         await ack()
-        user, team, channel = _who_and_where(body)
-        vote = VOTE_BY_ACTION[action["action_id"]]
+        where = action_context(body)
         data = parse_value(action.get("value"))
-        question = data.get("q")
-        if not isinstance(question, str) or not question:
-            text = LOST_BUTTON
+        question = button_question(action)
+        if question is None:
+            reply = self.conversation.lost_button()
         else:
-            stored = await asyncio.to_thread(
-                self.feedback_store.record,
-                platform="slack",
-                user_id=user or "unknown",
+            reply = await self.conversation.vote(
+                VOTE_BY_ACTION[action["action_id"]],
+                where,
                 question=question,
                 recommendation=str(data.get("r") or "UNKNOWN"),
-                vote=vote,
-                workspace=team,
                 answer_id=str(data.get("a") or "") or None,
             )
-            if stored:
-                text = "Thanks for the feedback! 👍" if vote == "up" else "Thanks, noted: not helpful. 👎"
-            else:
-                text = "Thanks! Your feedback could not be saved right now; the error has been logged."
-        await respond(
-            body.get("response_url"),
-            SlackMessage(text=text),
-            replace_original=False,
-            fallback_client=client,
-            channel=channel,
-            user=user,
-        )
+        await self._respond(body, client, where, reply)
 
     async def why(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         self._track()
         await ack()
-        user, _, channel = _who_and_where(body)
-        question = parse_value(action.get("value")).get("q")
-        if not isinstance(question, str) or not question:
-            message = render_apology(LOST_BUTTON)
-        else:
-            result = await self._answer(question)
-            message = result if isinstance(result, SlackMessage) else render_why(result)
+        where = action_context(body)
+        question = button_question(action)
+        reply = self.conversation.lost_button() if question is None else await self.conversation.reply(question, where)
+        message = render_why(reply.answer) if reply.kind is ReplyKind.ANSWER and reply.answer else render_reply(reply)
         await respond(
             body.get("response_url"),
             message,
             replace_original=False,
             fallback_client=client,
-            channel=channel,
-            user=user,
+            channel=where.channel,
+            user=where.user,
         )
 
     async def share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         self._track()
         await ack()
-        user, _, _ = _who_and_where(body)
+        where = action_context(body)
         response_url = body.get("response_url")
-        question = parse_value(action.get("value")).get("q")
-        if not isinstance(question, str) or not question:
-            await respond(response_url, render_apology(LOST_BUTTON), replace_original=False)
+        question = button_question(action)
+        if question is None:
+            await respond(response_url, render_reply(self.conversation.lost_button()), replace_original=False)
             return
-        message = await self.compose(question, shared_by=user)
+        message = await self.compose(question, where, shared_by=where.user)
         if await respond(response_url, message, response_type="in_channel", replace_original=False):
             # The public copy is there: remove the private one so the asker sees it once.
             await send_to_response_url(response_url, {"delete_original": True})
@@ -232,19 +205,19 @@ class SlackListeners:
     async def example(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
         self._track()
         await ack()
-        user, _, channel = _who_and_where(body)
+        where = action_context(body)
         response_url = body.get("response_url")
         question = example_question(action.get("action_id", ""), action.get("value"))
         if question is None:
-            message = render_apology(LOST_BUTTON)
+            message = render_reply(self.conversation.lost_button())
         else:
-            message = await self.compose(question, shareable=bool(response_url))
+            message = await self.compose(question, where, shareable=bool(response_url))
         # From App Home there is no response_url and no channel: the answer goes to the user's DM.
         await respond(
             response_url,
             message,
             replace_original=False,
             fallback_client=client,
-            channel=channel if response_url else None,
-            user=user,
+            channel=where.channel if response_url else None,
+            user=where.user,
         )

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer import AnswererLike
+from bot.conversation import AnswererLike
 from bot.errors import WhodecidesError
+from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
 
@@ -67,33 +67,18 @@ async def run_until(handler: AsyncSocketModeHandler, stop: asyncio.Event) -> Non
         await drain(handler.app)  # type: ignore[arg-type]
 
 
-def build_socket_app(settings: Settings, answerer: AnswererLike) -> AsyncApp:
+def build_socket_app(
+    settings: Settings, answerer: AnswererLike | None = None, *, runtime: Runtime | None = None
+) -> AsyncApp:
     from bot.slack.app import build_slack_app
-    from bot.store import upgrade_schema, make_engine
 
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade_schema(engine)
-    except Exception as exc:  # noqa: BLE001 - answering goes on; the stores retry on use
-        log.error("database unavailable at start (%s): answering anyway, feedback and dedupe degraded", exc)
-    return build_slack_app(settings, answerer, engine=engine)
+    runtime = runtime or build_runtime(settings, answerer=answerer)
+    runtime.prepare_database()
+    return build_slack_app(settings, runtime)
 
 
-def run(settings: Settings, answerer: AnswererLike | None = None) -> None:
-    """`whodecides socket` (Procfile `worker:`): runs until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        check_socket_settings(settings)
-        if answerer is None:
-            from bot.answer import Answerer  # type: ignore[attr-defined]
-
-            answerer = Answerer.from_settings(settings)
-    except WhodecidesError as exc:
-        print(f"whodecides: {exc.message}", file=sys.stderr)
-        raise SystemExit(2) from None
-    from bot.serving import settle_for_serving
-
-    settle_for_serving()
+def run(settings: Settings, runtime: Runtime) -> None:
+    """`whodecides socket` (Procfile `worker:`): serve `runtime` over Socket Mode until interrupted."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -101,9 +86,9 @@ def run(settings: Settings, answerer: AnswererLike | None = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        app = build_socket_app(settings, answerer)
-        handler = build_socket_handler(settings, app)
+        handler = build_socket_handler(settings, build_socket_app(settings, runtime=runtime))
         await run_until(handler, stop)
+        runtime.close()
         log.info("stopped")
 
     asyncio.run(main())

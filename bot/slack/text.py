@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 _TOKEN = re.compile(r"<([^<>]*)>")
-HELP_WORDS = {"help", "usage", "?", "-h", "--help"}
 
 
 def to_plain(text: str | None, bot_user_id: str | None = None) -> str:
@@ -30,7 +29,3 @@ def to_plain(text: str | None, bot_user_id: str | None = None) -> str:
     plain = _TOKEN.sub(readable, text or "")
     plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(plain.split())
-
-
-def is_help(question: str) -> bool:
-    return question.strip().lower() in HELP_WORDS

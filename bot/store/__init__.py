@@ -4,7 +4,7 @@ Everything goes through SQLAlchemy so one DATABASE_URL serves SQLite (embedded d
 (several replicas). No SQLite-only SQL here.
 """
 
-from bot.store.db import upgrade_schema, ensure_schema, make_engine
+from bot.store.db import ensure_schema, make_engine, upgrade_schema
 from bot.store.dedupe import EventDedupe
 from bot.store.feedback import FeedbackStore
 from bot.store.slack_oauth import (

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def _alembic_config(script_location: str | Path | None = None) -> Config:
     return config
 
 
+@lru_cache(maxsize=8)
 def head_revision(script_location: str | Path | None = None) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(script_location)).get_current_head()
 
@@ -85,6 +87,20 @@ def upgrade_schema(engine: Engine, *, attempts: int = 5, script_location: str | 
     first revision, then upgraded in place. PostgreSQL: an advisory transaction lock serialises replicas, so
     one migrates and the others then find it done. SQLite: a racing CREATE that loses is retried.
     """
+    if not _at_head(engine, script_location):
+        _upgrade_locked(engine, attempts, script_location)
+    with _ready_lock:
+        _ready.add(engine)
+
+
+def _at_head(engine: Engine, script_location: str | Path | None) -> bool:
+    """The common case (every store's first call, every replica but the first): one read, no lock."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current is not None and current == head_revision(script_location)
+
+
+def _upgrade_locked(engine: Engine, attempts: int, script_location: str | Path | None) -> None:
     config = _alembic_config(script_location)
     for attempt in range(1, attempts + 1):
         try:
@@ -92,20 +108,18 @@ def upgrade_schema(engine: Engine, *, attempts: int = 5, script_location: str | 
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
                 _upgrade(conn, config)
-            break
+            return
         except SQLAlchemyError as exc:
             if attempt == attempts or not _lost_a_create_race(exc):
                 raise
             time.sleep(0.05 * attempt)
-    with _ready_lock:
-        _ready.add(engine)
 
 
 def _upgrade(conn: Connection, config: Config) -> None:
+    """Under the lock: stamp a database from before migrations, then run what is missing (maybe nothing,
+    when another replica got there first)."""
     config.attributes["connection"] = conn
-    if MigrationContext.configure(conn).get_current_revision() is None and inspect(conn).has_table(
-        FEEDBACK_TABLE
-    ):
+    if MigrationContext.configure(conn).get_current_revision() is None and inspect(conn).has_table(FEEDBACK_TABLE):
         log.info("database created before migrations: stamping it at revision %s", FIRST_REVISION)
         command.stamp(config, FIRST_REVISION)
     command.upgrade(config, "head")
@@ -123,4 +137,5 @@ def ensure_schema(engine: Engine) -> None:
 
 def _lost_a_create_race(exc: SQLAlchemyError) -> bool:
     message = str(exc).lower()
-    return "already exists" in message or "duplicate" in message or "locked" in message
+    # "unique": two SQLite processes both recorded the revision (SQLite DDL is not transactional here).
+    return any(word in message for word in ("already exists", "duplicate", "locked", "unique"))

@@ -1,4 +1,5 @@
-"""The schema at the newest migration (bot/store/migrations): our tables plus slack_sdk's installation and OAuth state tables, on one MetaData."""
+"""The schema at the newest migration (bot/store/migrations): our tables plus slack_sdk's installation and
+OAuth state tables, on one MetaData."""
 
 from __future__ import annotations
 

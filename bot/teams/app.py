@@ -13,7 +13,6 @@ import html
 import json
 import logging
 import re
-import uuid
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -30,27 +29,15 @@ from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.apps.http import FastAPIAdapter, HttpRouteHandler
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
 from microsoft_teams.apps.utils import extract_tenant_id
-from microsoft_teams.cards import AdaptiveCard
 
-from bot.answer import AnswererLike
-from bot.errors import UsageError, WhodecidesError
+from bot.conversation import Context, Conversation, Reply
 from bot.render import teams as render
 from bot.settings import Settings
-from bot.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
 MESSAGING_ENDPOINT = "/api/messages"
 TYPING_REFRESH_SECONDS = 3.0  # Teams shows a typing indicator for about 3 s
-HELP_WORDS = {"help", "/help", "?", "usage"}
-
-SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
-BAD_SUBMIT = "Sorry, I could not read that button press. Ask me your question again."
-FEEDBACK_THANKS = {
-    "up": "Thanks for the feedback 👍",
-    "down": "Thanks for the feedback 👎, it helps improve the answers.",
-}
-FEEDBACK_LOST = "Thanks! I could not save your feedback right now; the team has been alerted in the logs."
 
 UNAUTHENTICATED_BANNER = (
     "\n" + "!" * 78 + "\n"
@@ -63,18 +50,12 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- building
-def mount_teams(api: FastAPI, settings: Settings, answerer: AnswererLike, feedback_store: FeedbackStore) -> None:
+def mount_teams(api: FastAPI, settings: Settings, conversation: Conversation) -> None:
     """Serve Teams at POST /api/messages on `api`, the server's FastAPI app."""
-    build_teams_app(settings, answerer, feedback_store, api=api)
+    build_teams_app(settings, conversation, api=api)
 
 
-def build_teams_app(
-    settings: Settings,
-    answerer: AnswererLike,
-    feedback_store: FeedbackStore,
-    *,
-    api: FastAPI | None = None,
-) -> App:
+def build_teams_app(settings: Settings, conversation: Conversation, *, api: FastAPI | None = None) -> App:
     """The Teams SDK App, its listeners registered and its route on `api` (a new FastAPI app if None)."""
     settings.check_teams()
     api = api if api is not None else FastAPI()
@@ -96,7 +77,7 @@ def build_teams_app(
         dangerously_allow_unauthenticated_requests=unauthenticated,
         state=False,
     )
-    register_listeners(app, TeamsBot(answerer, feedback_store))
+    register_listeners(app, TeamsBot(conversation))
     _initialize(app)
     api.state.teams_app = app
     log.info("Teams: serving %s (JWT validation %s)", MESSAGING_ENDPOINT, "OFF" if unauthenticated else "on")
@@ -146,11 +127,10 @@ class JsonCheckingFastAPIAdapter(FastAPIAdapter):
 
 # ---------------------------------------------------------------- behaviour
 class TeamsBot:
-    """What the bot does with an activity. Listeners stay thin; the work happens here."""
+    """What the bot does with an activity: translate it for the Conversation, send back what it replies."""
 
-    def __init__(self, answerer: AnswererLike, feedback_store: FeedbackStore) -> None:
-        self.answerer = answerer
-        self.feedback_store = feedback_store
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
 
     async def on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
         activity = ctx.activity
@@ -166,47 +146,27 @@ class TeamsBot:
 
     async def _answer(self, ctx: ActivityContext[MessageActivity], question: str) -> None:
         ref = reply_ref(ctx)
-        if not question.strip() or question.strip().lower() in HELP_WORDS:
-            await self._send_card(ctx, ref, render.help_card(), render.help_text())
-            return
-        try:
-            answer = await self._with_typing(ctx, ref, asyncio.to_thread(self.answerer.answer, question))
-        except UsageError as exc:
-            await self._send_card(ctx, ref, render.help_card(exc.message), render.help_text(exc.message))
-            return
-        except WhodecidesError as exc:
-            await self._send_text(ctx, ref, exc.message)
-            return
-        except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the trace
-            log.exception("Teams: answering failed")
-            await self._send_text(ctx, ref, SORRY)
-            return
-        card = render.answer_card(answer, answer_id=uuid.uuid4().hex)
-        await self._send_card(ctx, ref, card, render.summary_text(answer))
+        work = self.conversation.reply(question, context_of(ctx.activity))
+        reply = await (work if self.conversation.immediate(question) else self._with_typing(ctx, ref, work))
+        await self._send_reply(ctx, ref, reply)
 
     async def _on_submit(self, ctx: ActivityContext[MessageActivity], value: object) -> None:
-        ref = reply_ref(ctx)
         submit = render.parse_submit(value)
         if isinstance(submit, render.AskSubmit):
             await self._answer(ctx, submit.question)
             return
-        if not isinstance(submit, render.FeedbackSubmit):
+        if isinstance(submit, render.FeedbackSubmit):
+            reply = await self.conversation.vote(
+                submit.vote,
+                context_of(ctx.activity),
+                question=submit.question,
+                recommendation=submit.recommendation,
+                answer_id=submit.answer_id,
+            )
+        else:
             log.info("Teams: unreadable card submit: %.200r", value)
-            await self._send_text(ctx, ref, BAD_SUBMIT)
-            return
-        activity = ctx.activity
-        user = activity.from_
-        stored = await asyncio.to_thread(
-            self.feedback_store.record,
-            platform="teams",
-            user_id=(user.aad_object_id or user.id) if user else "unknown",
-            question=submit.question,
-            recommendation=submit.recommendation,
-            vote=submit.vote,
-            workspace=extract_tenant_id(activity),
-            answer_id=submit.answer_id,
-        )
-        await self._send_text(ctx, ref, FEEDBACK_THANKS[submit.vote] if stored else FEEDBACK_LOST)
+            reply = self.conversation.lost_button()
+        await self._send_reply(ctx, reply_ref(ctx), reply)
 
     # ------------------------------------------------------------ sending
     async def _with_typing(
@@ -220,20 +180,16 @@ class TeamsBot:
             if done:
                 return task.result()
 
-    async def _send_card(
-        self,
-        ctx: ActivityContext[MessageActivity],
-        ref: ConversationReference,
-        card: AdaptiveCard,
-        summary: str,
+    async def _send_reply(
+        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, reply: Reply
     ) -> None:
-        message = MessageActivityInput(summary=summary).add_card(card)
-        if not await self._send(ctx, ref, message):
+        out = render.render_reply(reply)
+        if out.card is None:
+            await self._send(ctx, ref, MessageActivityInput(text=out.text))
+            return
+        if not await self._send(ctx, ref, MessageActivityInput(summary=out.text).add_card(out.card)):
             # The card was refused (too big, a connector hiccup): plain text, so the user is not left waiting.
-            await self._send(ctx, ref, MessageActivityInput(text=card.fallback_text or summary))
-
-    async def _send_text(self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, text: str) -> None:
-        await self._send(ctx, ref, MessageActivityInput(text=text))
+            await self._send(ctx, ref, MessageActivityInput(text=out.card.fallback_text or out.text))
 
     async def _send(self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, activity: Any) -> bool:
         try:
@@ -268,6 +224,22 @@ def question_text(activity: MessageActivity) -> str:
     text = strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id)) if bot_id else activity.text
     text = _AT_TAG.sub("", text or "")
     return html.unescape(text).replace("\xa0", " ").strip()
+
+
+def context_of(activity: MessageActivity) -> Context:
+    """The tenant, the conversation (a channel's own id, not its thread's), the thread's root and the user."""
+    conv_id = activity.conversation.id.split(";messageid=")[0]
+    channel_data = activity.channel_data
+    channel = getattr(channel_data, "channel", None) if channel_data else None
+    thread = activity.reply_to_id or activity.id if conversation_type(activity) == "channel" else None
+    user = activity.from_
+    return Context(
+        "teams",
+        extract_tenant_id(activity),
+        (channel.id if channel and channel.id else None) or conv_id,
+        thread,
+        (user.aad_object_id or user.id) if user else None,
+    )
 
 
 def reply_ref(ctx: ActivityContext[MessageActivity]) -> ConversationReference:

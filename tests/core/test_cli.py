@@ -164,7 +164,7 @@ def test_run_with_half_a_slack_configuration_says_what_is_missing(where: list[st
 
 
 def test_feedback_report_reads_what_the_stores_wrote(tmp_path: Path) -> None:
-    from bot.store import FeedbackStore, upgrade_schema, make_engine
+    from bot.store import FeedbackStore, make_engine, upgrade_schema
 
     url = f"sqlite:///{tmp_path / 'fb.db'}"
     assert run(["feedback"], env={"DATABASE_URL": url}).stdout.strip() == "No feedback yet."

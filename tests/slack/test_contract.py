@@ -451,7 +451,9 @@ def test_every_web_client_the_app_creates_uses_slack_api_url(web_api, tmp_path, 
 
     single = slack_settings(web_api, tmp_path, slack_app_token="xapp-1-test")
     oauth = slack_settings(web_api, tmp_path, slack_bot_token=None, slack_client_id="1.2", slack_client_secret="s")
-    apps = [build_slack_app(single, answerer), build_slack_app(oauth, answerer)]
+    from bot.runtime import build_runtime
+
+    apps = [build_slack_app(s, build_runtime(s, answerer=answerer)) for s in (single, oauth)]
     authorize = apps[1].oauth_flow.settings.authorize
     assert authorize.token_rotator.client.base_url == web_api.base_url
     assert apps[1].oauth_flow.client.base_url == web_api.base_url

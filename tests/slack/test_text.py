@@ -1,6 +1,7 @@
 """Slack's encoded message text → the question the engine reads."""
 
-from bot.slack.text import is_help, to_plain
+from bot.slack.text import to_plain
+from bot.texts import is_help
 
 
 def test_the_bots_own_mention_is_dropped_and_others_become_readable():

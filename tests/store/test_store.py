@@ -26,15 +26,15 @@ from bot.store import (
     FeedbackStore,
     build_installation_store,
     build_state_store,
-    upgrade_schema,
     make_engine,
+    upgrade_schema,
 )
 from bot.store.tables import metadata
 from tests.fakes.databases import corrupt_sqlite_url, sqlite_url, unreachable_postgres_url
 from tests.fakes.races import race
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = sorted(metadata.tables)
+TABLES = sorted([*metadata.tables, "alembic_version"])  # the schema, and the revision it is at
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

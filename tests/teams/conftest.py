@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from bot.settings import Settings
-from bot.store import FeedbackStore, upgrade_schema, make_engine
+from bot.store import FeedbackStore, make_engine, upgrade_schema
 from tests.fakes.answerer import FakeAnswerer
 from tests.fakes.teams_connector import TeamsConnector
 
@@ -153,10 +153,12 @@ def build_api(settings: Settings, answerer: Any, feedback_store: FeedbackStore) 
 
 def teams_only_api(settings: Settings, answerer: Any, feedback_store: FeedbackStore) -> FastAPI:
     """A bare FastAPI app with only mount_teams on it, whatever the settings say."""
+    from bot.runtime import build_runtime
     from bot.teams.app import mount_teams
 
     api = FastAPI()
-    mount_teams(api, settings, answerer, feedback_store)
+    runtime = build_runtime(settings, answerer=answerer, feedback_store=feedback_store, engine=feedback_store.engine)
+    mount_teams(api, settings, runtime.conversation)
     return api
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from bot.errors import UsageError, WhodecidesError
 from bot.render import teams as render
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES
+from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.store import FeedbackStore, make_engine
 from bot.store.tables import feedback
@@ -249,7 +251,7 @@ def test_feedback_is_stored_in_the_shared_database_and_acknowledged(
     server = unauthenticated_server
     data = _click(server, "👍 Helpful")
     [ack] = server.connector.messages
-    assert ack.activity["text"] == teams_app.FEEDBACK_THANKS["up"]
+    assert ack.activity["text"] == texts.THANKS["up"]
     [row] = feedback_rows(server)
     assert row["platform"] == "teams"
     assert row["vote"] == "up"
@@ -264,7 +266,7 @@ def test_feedback_is_stored_in_the_shared_database_and_acknowledged(
 def test_feedback_from_a_channel_needs_no_mention(unauthenticated_server: TeamsServer) -> None:
     server = unauthenticated_server
     _click(server, "👎 Not helpful", scope="channel")
-    assert server.connector.messages[0].activity["text"] == teams_app.FEEDBACK_THANKS["down"]
+    assert server.connector.messages[0].activity["text"] == texts.THANKS["down"]
     assert server.feedback_store.summary(platform="teams") == {"up": 0, "down": 1}
 
 
@@ -278,7 +280,7 @@ def test_feedback_with_the_database_down_is_acknowledged_and_logged(
     )
     with caplog.at_level(logging.ERROR):
         _click(server, "👍 Helpful")
-    assert server.connector.messages[-1].activity["text"] == teams_app.FEEDBACK_LOST
+    assert server.connector.messages[-1].activity["text"] == texts.FEEDBACK_LOST
     assert "feedback LOST" in caplog.text
 
 
@@ -355,7 +357,7 @@ def test_card_submit_with_missing_or_garbage_data_gets_a_short_message(
     response = server.post(message(server.connector.url, None, value=value, reply_to="activity-1"))
     assert response.status_code == 200
     [reply] = server.connector.messages
-    assert reply.activity["text"] == teams_app.BAD_SUBMIT
+    assert reply.activity["text"] == texts.LOST_BUTTON
     assert feedback_rows(server) == []
     assert server.answerer.calls == []
 
@@ -374,7 +376,7 @@ def test_answerer_failure_gets_an_apology_not_silence(unauthenticated_server: Te
     server = unauthenticated_server
     server.post(message(server.connector.url, "boom"))
     [reply] = server.connector.messages
-    assert reply.activity["text"] == teams_app.SORRY
+    assert reply.activity["text"] == texts.SORRY
 
 
 def test_a_refused_card_falls_back_to_text(unauthenticated_server: TeamsServer) -> None:
@@ -457,7 +459,10 @@ def test_mounting_from_inside_a_running_event_loop(answerer, feedback_store) -> 
 
     async def build() -> FastAPI:
         api = FastAPI()
-        teams_app.mount_teams(api, Settings(teams_allow_unauthenticated=True), answerer, feedback_store)
+        runtime = build_runtime(
+            Settings(teams_allow_unauthenticated=True), answerer=answerer, feedback_store=feedback_store
+        )
+        teams_app.mount_teams(api, runtime.settings, runtime.conversation)
         return api
 
     api = asyncio.run(build())
