@@ -6,8 +6,6 @@ import contextlib
 import logging
 import re
 import threading
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +19,7 @@ from bot.retrieval import Hit, Retriever
 from bot.rules import RuleBook, load_rules
 from bot.semantic import RuleVectors
 from bot.settings import Settings
+from bot.texts import USAGE
 from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, tokens, words
 from bot.topic import topic_of
 
@@ -31,9 +30,6 @@ TOP_K = 5  # passages returned
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
 
-USAGE = "Ask me who should decide something, the Product Owner or the Product Manager. For example:\n" + "\n".join(
-    f"• {q}" for q in EXAMPLE_QUESTIONS
-)
 HINT = (
     "I answer who decides product questions (Product Owner, Product Manager or the Development Team): "
     "pricing, roadmap, backlog order, user stories, technical choices and the like. Try: "
@@ -42,10 +38,6 @@ HINT = (
 
 NO_DECISION_HINT = f"Tell me which decision you mean, for example: “{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
 _ROLE_STEMS = frozenset(tokens("product owner manager development team vs versus"))
-
-
-class AnswererLike(Protocol):
-    def answer(self, question: str) -> Answer: ...
 
 
 def _norm(text: str) -> str:
@@ -198,8 +190,4 @@ class Answerer:
         ]
 
 
-def answerer_for(settings: Settings, **kwargs: object) -> Answerer:
-    return Answerer.from_settings(settings, **kwargs)  # type: ignore[arg-type]
-
-
-__all__ = ["Answerer", "AnswererLike", "USAGE", "HINT", "truncate", "answerer_for", "Path"]
+__all__ = ["Answerer", "HINT", "truncate"]

@@ -224,7 +224,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
             upgrade_schema(engine)
         revision = current_revision(engine)
-    except Exception as exc:  # noqa: BLE001 - a database error is one line, not a traceback
+    except Exception as exc:  # a database error is one line, not a traceback
         raise WhodecidesError(f"Cannot reach DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     finally:
         engine.dispose()
@@ -235,7 +235,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rows = build_runtime(settings).feedback_store.report()
-    except Exception as exc:  # noqa: BLE001 - a database error is shown as one line, not a traceback
+    except Exception as exc:  # a database error is shown as one line, not a traceback
         raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     if args.json:
         for platform, rec, vote, n in rows:

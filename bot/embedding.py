@@ -56,7 +56,7 @@ class SentenceTransformerEncoder:
         self._model = None
         self.dim = 384
 
-    def _load(self):  # noqa: ANN202
+    def _load(self):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging

@@ -43,19 +43,13 @@ def _files_of(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
-def _build_ann(vectors: np.ndarray):  # noqa: ANN202
-    try:
-        from bot.ann import build_ann
-    except ImportError:  # the size-aware builder is optional; flat is exact
-        import faiss
+def _build_ann(vectors: np.ndarray):
+    from bot.ann import build_ann
 
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
-        return index
     return build_ann(vectors)
 
 
-def _bm25(chunk_tokens: list[list[str]]):  # noqa: ANN202
+def _bm25(chunk_tokens: list[list[str]]):
     import bm25s
 
     _quiet_bm25s()
@@ -90,7 +84,7 @@ class Manifest:
 class Index:
     """Chunks, their FAISS vectors and a BM25 lexical index, always consistent with one manifest."""
 
-    def __init__(self, chunks: list[Chunk], ann, bm25, manifest: Manifest) -> None:  # noqa: ANN001
+    def __init__(self, chunks: list[Chunk], ann, bm25, manifest: Manifest) -> None:
         self.chunks = chunks
         self.ann = ann
         self.bm25 = bm25

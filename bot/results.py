@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Owner = Literal["PO", "PM", "SHARED", "TEAM", "UNKNOWN"]
@@ -106,9 +106,6 @@ class Answer:
             "rules": [r.id for r in self.rules],
             "passages": [p.to_dict() for p in self.passages],
         }
-
-    def to_full_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def confidence_label(confidence: float) -> str:

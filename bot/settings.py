@@ -44,7 +44,7 @@ class Settings:
         e = os.environ if env is None else env
         values: dict[str, object] = {}
 
-        def put(name: str, key: str, conv=lambda v: v) -> None:  # noqa: ANN001
+        def put(name: str, key: str, conv=lambda v: v) -> None:
             raw = e.get(key)
             if raw not in (None, ""):
                 values[name] = conv(raw)

@@ -41,7 +41,7 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_settings(real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def real_settings(real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     from bot.settings import Settings
 
     db = tmp_path_factory.mktemp("db") / "whodecides.db"
@@ -49,7 +49,7 @@ def real_settings(real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def answerer(real_settings):  # noqa: ANN001, ANN201
+def answerer(real_settings):
     from bot.answer import Answerer
 
     return Answerer.from_settings(real_settings)
@@ -77,7 +77,7 @@ def _start_postgres_or_record_skip() -> PostgresServer:
         raise
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if _postgres_skipped:
         terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", red=True, bold=True)
         terminalreporter.write_line(_postgres_skipped[0], red=True)

@@ -39,7 +39,7 @@ def test_synthetic_vectors_are_unit_float32_and_reproducible() -> None:
     assert not np.array_equal(a, ann.synthetic_vectors(1000, 32, seed=6))
 
 
-def test_auto_is_flat_up_to_the_threshold(data) -> None:  # noqa: ANN001
+def test_auto_is_flat_up_to_the_threshold(data) -> None:
     base, queries, truth = data
     index = ann.build_ann(base[:5000], flat_max=5000)
     assert isinstance(faiss.downcast_index(index), faiss.IndexFlatIP)
@@ -51,7 +51,7 @@ def test_auto_is_flat_up_to_the_threshold(data) -> None:  # noqa: ANN001
     assert np.all(np.diff(scores, axis=1) <= 1e-6)  # best first
 
 
-def test_auto_is_approximate_above_the_threshold(data) -> None:  # noqa: ANN001
+def test_auto_is_approximate_above_the_threshold(data) -> None:
     base, _, _ = data
     index = ann.build_ann(base[:5001], flat_max=5000)
     real = faiss.downcast_index(index)
@@ -62,7 +62,7 @@ def test_auto_is_approximate_above_the_threshold(data) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf", "auto"])
-def test_approximate_recall_at_10(data, kind: str) -> None:  # noqa: ANN001
+def test_approximate_recall_at_10(data, kind: str) -> None:
     base, queries, truth = data
     index = ann.build_ann(base, kind=kind, flat_max=1000)
     assert index.ntotal == len(base)
@@ -71,7 +71,7 @@ def test_approximate_recall_at_10(data, kind: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
-def test_tuning_survives_write_and_read(data, kind: str, tmp_path: Path) -> None:  # noqa: ANN001
+def test_tuning_survives_write_and_read(data, kind: str, tmp_path: Path) -> None:
     base, queries, _ = data
     index = ann.build_ann(base[:6000], kind=kind)
     path = tmp_path / "vectors.faiss"
@@ -81,7 +81,7 @@ def test_tuning_survives_write_and_read(data, kind: str, tmp_path: Path) -> None
     np.testing.assert_array_equal(ann.search(loaded, queries, 5)[1], ann.search(index, queries, 5)[1])
 
 
-def test_describe_names_the_kind_and_size(data) -> None:  # noqa: ANN001
+def test_describe_names_the_kind_and_size(data) -> None:
     base, _, _ = data
     assert ann.describe(ann.build_ann(base[:100])) == "Flat (exact) · 100 × 384"
     assert ann.describe(ann.build_ann(base[:3000], kind="hnsw")).startswith(f"HNSW{ann.HNSW_M},Flat efSearch=")
@@ -89,7 +89,7 @@ def test_describe_names_the_kind_and_size(data) -> None:  # noqa: ANN001
     assert ivf.startswith("IVF") and "nprobe=" in ivf and ivf.endswith("3,000 × 384")
 
 
-def test_search_shapes_single_query_and_small_index(data) -> None:  # noqa: ANN001
+def test_search_shapes_single_query_and_small_index(data) -> None:
     base, queries, _ = data
     index = ann.build_ann(base[:3])
     scores, ids = ann.search(index, queries[0], 10)  # one 1-D query; k above ntotal
@@ -112,13 +112,13 @@ def test_empty_and_malformed_input_are_refused() -> None:
         ann.build_ann(np.ones((4, DIM), dtype=np.float32), kind="lsh")
 
 
-def test_float64_input_is_accepted(data) -> None:  # noqa: ANN001
+def test_float64_input_is_accepted(data) -> None:
     base, queries, _ = data
     index = ann.build_ann(base[:500].astype(np.float64))
     assert ann.search(index, queries.astype(np.float64), 1)[1].shape == (len(queries), 1)
 
 
-def test_exact_neighbours_matches_a_full_sort(data) -> None:  # noqa: ANN001
+def test_exact_neighbours_matches_a_full_sort(data) -> None:
     base, queries, truth = data
     np.testing.assert_array_equal(ann.exact_neighbours(base, queries, 10, block=3001), truth)
     assert ann.recall_at_k(truth, truth) == 1.0
@@ -126,7 +126,7 @@ def test_exact_neighbours_matches_a_full_sort(data) -> None:  # noqa: ANN001
     assert ann.recall_at_k(np.full_like(truth, -1), truth) == 0.0
 
 
-def test_ivf_effort_is_calibrated_not_brute_force(data) -> None:  # noqa: ANN001
+def test_ivf_effort_is_calibrated_not_brute_force(data) -> None:
     base, _, _ = data
     index = ann.build_ann(base, kind="ivf")
     ivf = faiss.extract_index_ivf(index)

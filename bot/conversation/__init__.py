@@ -1,7 +1,7 @@
 """The platform-neutral conversation: Slack and Teams adapters translate in and render out, nothing more."""
 
 from bot.conversation.context import CLI, Context, Platform
-from bot.conversation.core import VOTES, Command, Conversation, VoteStore, answer_workers
+from bot.conversation.core import VOTES, Command, Conversation, answer_workers
 from bot.conversation.reply import AnswererLike, Reply, ReplyKind, new_answer_id
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "Platform",
     "Reply",
     "ReplyKind",
-    "VoteStore",
     "answer_workers",
     "new_answer_id",
 ]

@@ -11,31 +11,20 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.conversation.context import Context
 from bot.conversation.reply import AnswererLike, Reply
 from bot.errors import UsageError, WhodecidesError
 
+if TYPE_CHECKING:  # the type only: the conversation is handed its store, and never loads SQLAlchemy itself
+    from bot.store.feedback import FeedbackStore
+
 log = logging.getLogger(__name__)
 
 Command = Callable[[str, Context], Reply]  # (the words after the command word, where it was typed) → Reply
 VOTES = ("up", "down")
-
-
-class VoteStore(Protocol):
-    def record(
-        self,
-        *,
-        platform: str,
-        user_id: str,
-        question: str,
-        recommendation: str,
-        vote: str,
-        workspace: str | None = None,
-        answer_id: str | None = None,
-    ) -> bool: ...
 
 
 def answer_workers() -> int:
@@ -52,7 +41,7 @@ class Conversation:
     def __init__(
         self,
         answerer: AnswererLike,
-        votes: VoteStore | None = None,
+        votes: FeedbackStore | None = None,
         *,
         commands: Mapping[str, Command] | None = None,
         workers: int | None = None,
@@ -84,7 +73,7 @@ class Conversation:
             return Reply.usage(exc.message)
         except WhodecidesError as exc:
             return Reply.apology(exc.message)
-        except Exception:  # noqa: BLE001 - never a stack trace to a user, never silence
+        except Exception:  # never a stack trace to a user, never silence
             log.exception("%s: the answerer failed on a %d-character message", context.platform, len(text))
             return Reply.apology(texts.SORRY)
 

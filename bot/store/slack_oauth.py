@@ -41,8 +41,8 @@ def build_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlche
     )
 
 
-async def _in_thread(store, method: str, /, *args, **kwargs):  # noqa: ANN001, ANN202
-    def call():  # noqa: ANN202
+async def _in_thread(store, method: str, /, *args, **kwargs):
+    def call():
         ensure_schema(store.engine)
         return getattr(store, method)(*args, **kwargs)
 
@@ -113,7 +113,7 @@ class AsyncOAuthStateStoreAdapter(AsyncOAuthStateStore):
     def logger(self) -> Logger:
         return self.store.logger
 
-    async def async_issue(self, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+    async def async_issue(self, *args, **kwargs) -> str:
         return await _in_thread(self.store, "issue", *args, **kwargs)
 
     async def async_consume(self, state: str) -> bool:

@@ -10,6 +10,7 @@ import json
 import logging
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ def _rings(x: int, y: int, size: int, *, fg: tuple[int, ...], bg: tuple[int, ...
     return bg
 
 
-def _png(size: int, pixel) -> bytes:  # noqa: ANN001 - (x, y) -> RGBA
+def _png(size: int, pixel: Callable[[int, int], bytes | tuple[int, ...]]) -> bytes:  # (x, y) -> RGBA
     raw = bytearray()
     for y in range(size):
         raw.append(0)  # filter type: none

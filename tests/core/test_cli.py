@@ -17,7 +17,7 @@ SCRIPT = Path(sys.executable).parent / "whodecides"
 FIELDS = ["question", "recommendation", "confidence", "consulted", "rationale", "rules", "passages"]
 
 
-def run(args: list[str], *, stdin: str = "", env: dict[str, str] | None = None, module: bool = False):  # noqa: ANN201
+def run(args: list[str], *, stdin: str = "", env: dict[str, str] | None = None, module: bool = False):
     cmd = [sys.executable, "-m", "bot", *args] if module else [str(SCRIPT), *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WHODECIDES_"))}
     full_env.update({"HF_HUB_OFFLINE": "1", "CLIENT_ID": "", "CLIENT_SECRET": "", "TENANT_ID": ""})

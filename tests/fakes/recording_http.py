@@ -17,7 +17,7 @@ class FakeRequestHandler(BaseHTTPRequestHandler):
     owner: RecordingHttpServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         pass
 
     def read_body(self) -> bytes:

@@ -123,12 +123,12 @@ class SocketModeServer:
         """The rude way: the server closes the socket."""
         self._on_latest(lambda ws: ws.close(code=1011, reason="server going away"))
 
-    def _on_latest(self, action) -> None:  # noqa: ANN001
+    def _on_latest(self, action) -> None:
         open_ = self.open_connections()
         assert open_, "no open Socket Mode connection"
         asyncio.run_coroutine_threadsafe(action(open_[-1]), self._loop).result(10)
 
-    def _wait(self, predicate, timeout: float) -> None:  # noqa: ANN001
+    def _wait(self, predicate, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while not predicate():

@@ -20,7 +20,7 @@ def ts(i: int) -> str:
     return f"1700000200.{i:06d}"
 
 
-def degraded(replica) -> int:  # noqa: ANN001
+def degraded(replica) -> int:
     return sum("ERROR" in line and "degraded dedupe" in line for line in replica.stderr().splitlines())
 
 

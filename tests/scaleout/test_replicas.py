@@ -66,7 +66,7 @@ def test_the_same_event_on_both_replicas_at_the_same_instant_gets_one_reply(pg_u
     events = 20
     statuses: list[int] = []
 
-    def deliver(replica, event: dict, event_id: str) -> int:  # noqa: ANN001
+    def deliver(replica, event: dict, event_id: str) -> int:
         return replica.sender.event(event, event_id=event_id).status_code
 
     for i in range(events):

@@ -440,7 +440,7 @@ def test_every_web_client_the_app_creates_uses_slack_api_url(web_api, tmp_path, 
     created: list[str] = []
     original_init = AsyncWebClient.__init__
 
-    def recording_init(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def recording_init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
         # AsyncOAuthSettings.__init__ always builds a default authorizer (and its client); build_slack_app
         # replaces it at once (checked below), so that throwaway client is never used.

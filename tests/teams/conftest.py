@@ -170,7 +170,7 @@ class TeamsServer:
     feedback_store: FeedbackStore
     client: httpx.Client
 
-    def post(self, activity: dict[str, Any], *, token: str | None = None, headers: dict | None = None):  # noqa: ANN201
+    def post(self, activity: dict[str, Any], *, token: str | None = None, headers: dict | None = None):
         hdrs = dict(headers or {})
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token}"

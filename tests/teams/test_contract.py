@@ -37,7 +37,7 @@ PERSONAL_CHAT = "a:1personal-chat-id"
 GROUP_CHAT = "19:group0chat0id@thread.v2"
 
 
-def headline(posted) -> str:  # noqa: ANN001
+def headline(posted) -> str:
     [card] = posted.cards()
     return card["body"][0]["text"]
 
@@ -313,7 +313,7 @@ class RaisingAnswerer:
         self.error = error
         self.calls: list[str] = []
 
-    def answer(self, question: str):  # noqa: ANN201
+    def answer(self, question: str):
         self.calls.append(question)
         raise self.error
 
@@ -452,7 +452,7 @@ def test_other_activity_types_are_acknowledged_and_ignored(unauthenticated_serve
     assert server.connector.posted == [] and server.answerer.calls == []
 
 
-def test_mounting_from_inside_a_running_event_loop(answerer, feedback_store) -> None:  # noqa: ANN001
+def test_mounting_from_inside_a_running_event_loop(answerer, feedback_store) -> None:
     import asyncio
 
     from fastapi import FastAPI

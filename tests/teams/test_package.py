@@ -74,7 +74,7 @@ def test_package_has_manifest_and_icons_at_the_zip_root(tmp_path: Path) -> None:
     assert set(pixels) == {(255, 255, 255, 255), (0, 0, 0, 0)}
 
 
-def test_missing_client_id_uses_a_placeholder_and_says_so(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+def test_missing_client_id_uses_a_placeholder_and_says_so(tmp_path: Path, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="bot.teams.package"):
         out = package.build(Settings(), tmp_path)
     assert out == tmp_path / "whodecides-teams.zip"  # a directory gets the default file name
@@ -114,7 +114,7 @@ def test_the_cli_command_builds_the_package(tmp_path: Path) -> None:
         assert json.loads(zf.read("manifest.json"))["bots"][0]["botId"] == BOT_ID
 
 
-def test_no_out_writes_the_default_location(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_no_out_writes_the_default_location(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(package, "DEFAULT_OUT", tmp_path / "dist" / "whodecides-teams.zip")
     assert package.build(Settings(teams_client_id=BOT_ID)) == tmp_path / "dist" / "whodecides-teams.zip"
     assert zipfile.is_zipfile(tmp_path / "dist" / "whodecides-teams.zip")

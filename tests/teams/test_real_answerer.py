@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def real_answerer(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def real_answerer(tmp_path_factory: pytest.TempPathFactory):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bot.answer import Answerer
 
@@ -24,7 +24,7 @@ def real_answerer(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture
-def server(make_server: Callable[..., TeamsServer], real_answerer) -> TeamsServer:  # noqa: ANN001
+def server(make_server: Callable[..., TeamsServer], real_answerer) -> TeamsServer:
     return make_server(Settings(teams_allow_unauthenticated=True), with_answerer=real_answerer)
 
 

@@ -13,11 +13,11 @@ from tests.fakes.answerer import FakeAnswerer
 TEAMS_MAX_MESSAGE_BYTES = 28 * 1024
 
 
-def dump(card) -> dict:  # noqa: ANN001
+def dump(card) -> dict:
     return card.model_dump(by_alias=True, exclude_none=True)
 
 
-def walk(node):  # noqa: ANN001, ANN201 - every dict in a card, depth first
+def walk(node):  # every dict in a card, depth first
     if isinstance(node, dict):
         yield node
         for value in node.values():
