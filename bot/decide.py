@@ -56,6 +56,13 @@ _HOW_BUILT = re.compile(
     re.I,
 )
 _ALTERNATIVES = re.compile(r"\b[\w.+#/-]+\s+(?:vs\.?|versus)\s+(?:an?\s+|the\s+)?[\w.+#/-]+", re.I)
+# "is that a product call or ours?", "a product decision or an eng one?": the asker suspects it is technical.
+_PRODUCT_OR_ENG = re.compile(
+    r"\b(?:product|business)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?"
+    r"(?:eng\w*|tech\w*|dev\w*|ours|our\s+call|the\s+team'?s)"
+    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b",
+    re.I,
+)
 _QUOTED = re.compile(r"(['\"“‘])([^'\"“”‘’]{2,80})(['\"”’])")
 
 
@@ -83,14 +90,39 @@ class Evidence:
 @dataclass(frozen=True)
 class Candidate:
     item: Rule | Outside
-    score: float
-    router: float = 0.0
+    router: float = 0.0  # the router's probability
+    bonus: float = 0.0  # what the rule's triggers and the build cue add
     trigger: float = 0.0
     example: str = ""
 
     @property
+    def score(self) -> float:
+        return self.router + self.bonus
+
+    @property
     def owner(self) -> Owner:
         return Owner(self.item.owner) if isinstance(self.item, Rule) else Owner.UNKNOWN
+
+
+@dataclass(frozen=True)
+class OwnerScore:
+    """One owner's case: the router's probabilities of all its areas, plus its best area's trigger bonus."""
+
+    owner: Owner
+    score: float
+    best: Candidate
+
+
+def by_owner(candidates: Sequence[Candidate]) -> list[OwnerScore]:
+    groups: dict[Owner, list[Candidate]] = {}
+    for c in candidates:
+        groups.setdefault(c.owner, []).append(c)
+    out = []
+    for owner, group in groups.items():
+        best = max(group, key=lambda c: (c.score, getattr(c.item, "priority", 1)))
+        # All its areas count: measured against only the best one or two, the sum answered more questions right.
+        out.append(OwnerScore(owner, sum(c.router for c in group) + max(c.bonus for c in group), best))
+    return sorted(out, key=lambda o: o.score, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -164,15 +196,17 @@ def unquote(text: str) -> str:
 def asks_how_to_build(topic: str) -> bool:
     """The "how" of building: a how-to-build verb, or a choice between two named things ("kafka vs sqs")."""
     text = unquote(topic)
-    return bool(_HOW_BUILT.search(text) or _ALTERNATIVES.search(text))
+    return bool(_HOW_BUILT.search(text) or _ALTERNATIVES.search(text) or _PRODUCT_OR_ENG.search(text))
 
 
-def matching_modifier(question: str, owner: str | None, book: RuleBook) -> Modifier | None:
-    folded = fold(question)
+def matching_modifier(question: str, owner: str | None, book: RuleBook, ask: str | None = None) -> Modifier | None:
+    folded, folded_ask = fold(question), fold(ask if ask is not None else question)
     for m in book.modifiers:
         if (owner or "none") not in m.applies_to:
             continue
-        if any(rx.search(folded) for rx in m.patterns) and not any(rx.search(folded) for rx in m.unless):
+        if not any(rx.search(folded) for rx in m.patterns) or any(rx.search(folded) for rx in m.unless):
+            continue
+        if not any(rx.search(folded_ask) for rx in m.unless_ask):
             return m
     return None
 
@@ -193,11 +227,11 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
             t = hits[item.id].strength if item.id in hits else 0.0
         else:
             t = _strength(seq, item.triggers)[0]
-        score = p + TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
+        bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
         if item.id == TEAM_HOW and build_cue:
-            score += BUILD_CUE_WEIGHT
-        if score > 0:
-            out.append(Candidate(item, score, p, t, examples.get(item.id, "")))
+            bonus += BUILD_CUE_WEIGHT
+        if p + bonus > 0:
+            out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=lambda c: (c.score, getattr(c.item, "priority", 1)), reverse=True)
     return out
 
@@ -245,12 +279,14 @@ def _decides(owner: str) -> str:
 
 
 def score(candidates: list[Candidate], evidence: Evidence) -> Recommendation | None:
-    """The best area as a recommendation, with a confidence from its lead over the best other owner."""
-    if not candidates or candidates[0].score < NOT_SURE_BELOW:
+    """The best-supported owner and its best area, with a confidence from its lead over the next owner."""
+    owners = by_owner(candidates)
+    if not owners or owners[0].score < NOT_SURE_BELOW:
         return None
-    best = candidates[0]
-    rival = next((c for c in candidates[1:] if c.owner != best.owner), None)
-    lead = best.score - (rival.score if rival else 0.0)
+    top = owners[0]
+    rival = owners[1] if len(owners) > 1 else None
+    lead = top.score - (rival.score if rival else 0.0)
+    best = top.best
     if isinstance(best.item, Outside):
         return Recommendation(
             owner=Owner.UNKNOWN,
@@ -265,25 +301,28 @@ def score(candidates: list[Candidate], evidence: Evidence) -> Recommendation | N
     notes: tuple[str, ...] = ()
     if rival is not None and lead < CLOSE_CALL:
         conf = min(conf, CONF_CLOSE_MAX)
-        notes = (f"A close call: if you mean {rival.item.area.lower()}, then {_decides(rival.owner)}.",)
-    same = [c for c in candidates[1:3] if c.owner == best.owner and isinstance(c.item, Rule) and c.score > lead]
+        notes = (f"A close call: if you mean {rival.best.item.area.lower()}, then {_decides(rival.owner)}.",)
+    second = [c for c in candidates if c.owner == top.owner and c is not best and isinstance(c.item, Rule)]
+    also = [c for c in second[:1] if c.score >= best.score / 2]
     return Recommendation(
-        owner=best.owner,
+        owner=top.owner,
         confidence=_clamp(conf),
         consulted=rule.consulted,
         rationale=rule.rationale,
-        rules=(_as_match(rule, best.example if best.router >= best.score / 2 else ""),)
-        + tuple(_as_match(c.item, c.example) for c in same[:1] if isinstance(c.item, Rule)),
+        rules=(_as_match(rule, best.example if best.router >= best.bonus else ""),)
+        + tuple(_as_match(c.item, c.example) for c in also if isinstance(c.item, Rule)),
         notes=notes,
     )
 
 
 # --- step 3: modifiers -------------------------------------------------------------------------------------------
-def apply_modifiers(question: str, rec: Recommendation | None, book: RuleBook) -> Recommendation | None:
+def apply_modifiers(
+    question: str, rec: Recommendation | None, book: RuleBook, ask: str | None = None
+) -> Recommendation | None:
     """Context stated anywhere in the message (a tiny company, no Scrum, many teams) can change the owner."""
     if rec is not None and rec.owner == Owner.UNKNOWN:
         return rec
-    mod = matching_modifier(question, rec.owner if rec else None, book)
+    mod = matching_modifier(question, rec.owner if rec else None, book, ask)
     if not mod:
         return rec
     base_rules = rec.rules if rec else ()
@@ -305,4 +344,4 @@ def decide(question: str, topic: str, evidence: Evidence, book: RuleBook) -> Rec
 
     `question` is the whole message (its context feeds the modifiers); `topic` is what the ask is about.
     """
-    return apply_modifiers(question, score(match(question, topic, evidence, book), evidence), book)
+    return apply_modifiers(question, score(match(question, topic, evidence, book), evidence), book, topic)

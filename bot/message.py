@@ -19,6 +19,7 @@ _BREAK = re.compile(
     r"|\s*\n+\s*"  # line breaks
     r"|\s+[—–]\s+|\s+-{1,2}\s+"  # a dash between clauses
     r"|(?<=\w)[:;]\s+"  # "tiny thing: should …", "side q: who …"
+    r"|,\s+(?=(?:who|whose|who's|which\s+of)\b)"  # "the readout is at 10, who's ordering the bagels?"
     r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\uFE0F?\s*"  # emoji
 )
 # A sentence that asks about who decides, owns or should do something.
@@ -35,7 +36,8 @@ _POINTS_BACK = frozenset("this that it these those them they its such".split())
 _THIN = frozenset(
     """supposed meant going gonna wanna need needs needed ask asked answer answers handle handles deal sort
     know anyone anybody does really actually exactly even here around normally usually now rn tho though
-    like just pls please hey hi ok okay q question side quick guys folks team us devs dev""".split()
+    like just pls please hey hi ok okay q question side quick guys folks team us devs dev go talk ping ask
+    contact reach turn""".split()
 )
 
 

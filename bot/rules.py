@@ -45,6 +45,7 @@ class Modifier:
     citations: tuple[Citation, ...]
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
+    unless_ask: tuple[re.Pattern[str], ...] = ()  # checked on the sentence that asks, not the whole message
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def _modifier(raw: dict[str, Any], where: str) -> Modifier:
         citations=_citations(raw.get("citations"), where),
         patterns=patterns,
         unless=_regexes(_strs(raw.get("unless"), where, "unless"), where),
+        unless_ask=_regexes(_strs(raw.get("unless_ask"), where, "unless_ask"), where),
     )
 
 
