@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 500  # an ask longer than this is read from its end, where the question is
 MAX_MESSAGE_CHARS = 8000  # a longer message keeps its end: the question comes last
 TOP_K = 5  # passages returned
+RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later citation of a rule: 0.1)
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
 
@@ -217,7 +218,7 @@ class Answerer:
             for rank, rule in enumerate(rec.rules):
                 for i, cit in enumerate(rule.citations):
                     for cid in self._quote_chunks.get((cit.doc, cit.quote), []):
-                        cited[cid] = max(cited.get(cid, 0.0), 1.0 - 0.1 * (rank + i))
+                        cited[cid] = max(cited.get(cid, 0.0), 1.0 - RULE_STEP * rank - 0.1 * i)
             for cid, weight in cited.items():
                 scored[cid] = 1.0 + weight + 0.05 * scored.get(cid, 0.0)
         by_id = {h.chunk_id: h for h in hits}

@@ -25,6 +25,8 @@ TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
 NOT_SURE_BELOW = 0.30  # below this fused score the best area is a guess: answer "not sure"
 CLOSE_CALL = 0.15  # two owners this close: say which reading gives which answer
+ALSO_AREAS = 1  # the owner's next areas whose citations are shown too, when the question sits between them
+ALSO_SHARE = 0.5  # ... if they score at least this share of the best area
 
 # --- confidence ---------------------------------------------------------------------------------------------------
 CONF_BASE = 0.35  # a bare winner with no lead over another owner
@@ -303,7 +305,7 @@ def score(candidates: list[Candidate], evidence: Evidence) -> Recommendation | N
         conf = min(conf, CONF_CLOSE_MAX)
         notes = (f"A close call: if you mean {rival.best.item.area.lower()}, then {_decides(rival.owner)}.",)
     second = [c for c in candidates if c.owner == top.owner and c is not best and isinstance(c.item, Rule)]
-    also = [c for c in second[:1] if c.score >= best.score / 2]
+    also = [c for c in second[:ALSO_AREAS] if c.score >= ALSO_SHARE * best.score]
     return Recommendation(
         owner=top.owner,
         confidence=_clamp(conf),
