@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,12 +18,12 @@ from bot.index import Index, ensure_index
 from bot.message import read_message
 from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
-from bot.router import Router, known_words
+from bot.router import Router, known_words, question_text
 from bot.rules import RuleBook, load_rules
 from bot.settings import Settings
 from bot.texts import USAGE
 from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, tokens, words
-from bot.topic import mask_names, topic_of
+from bot.topic import topic_of
 from bot.typos import Speller, wordpiece_words
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,15 @@ HINT = (
 
 NO_DECISION_HINT = f"Tell me which decision you mean, for example: “{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
 _ROLE_STEMS = frozenset(tokens("product owner manager development team vs versus"))
+
+
+@dataclass(frozen=True)
+class Reading:
+    context: str  # the whole message, typos repaired: the modifiers read it
+    topic: str  # what the ask is about
+    vec: np.ndarray
+    hits: list[Hit]
+    evidence: Evidence
 
 
 def _norm(text: str) -> str:
@@ -80,7 +90,7 @@ class Answerer:
         self._quote_chunks = self._map_quotes(index.chunks, rules)
         self._vocab = self._english_vocab(index.chunks, rules)
         self.speller = speller or Speller(self._domain_words(index.chunks, rules))
-        self._known = known_words(rules)
+        self.known_words = known_words(rules)
         # sentence-transformers is not re-entrant; the numpy encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
@@ -134,6 +144,16 @@ class Answerer:
         return known / len(ws) >= ENGLISH_SHARE
 
     # --- the use case ----------------------------------------------------------
+    def read(self, ask: str, context: str) -> Reading:
+        """What the engine reads from a message: the ask's topic, its vector, retrieval and the router."""
+        ask, _ = self.speller.correct(ask)
+        context, _ = self.speller.correct(context)
+        topic = topic_of(ask)
+        with self._lock:
+            vec = np.asarray(self.encoder.encode([question_text(ask, self.known_words)])[0], dtype=np.float32)
+        hits = self.retriever.search(topic, k=12, query_vec=vec)
+        return Reading(context, topic, vec, hits, self.evidence(vec, hits))
+
     def answer(self, question: str) -> Answer:
         if not isinstance(question, str) or not question.strip():
             raise UsageError(USAGE)
@@ -146,19 +166,13 @@ class Answerer:
             notes.append(f"Your message was long, so I answered its last {len(ask)} characters, where the question is.")
         if not re.search(r"[^\W\d_]", ask) or not self.looks_english(ask):
             return self._unknown(shown, notes, (), hint="I only understand English questions. " + HINT)
-        ask, _ = self.speller.correct(ask)
-        context, _ = self.speller.correct(msg.text)
-        topic = topic_of(ask)
-        if not set(tokens(topic, drop_frame=True)) - _ROLE_STEMS:
+        if not set(tokens(topic_of(ask), drop_frame=True)) - _ROLE_STEMS:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
-        with self._lock:
-            vec = np.asarray(self.encoder.encode([mask_names(topic, self._known)])[0], dtype=np.float32)
-        hits = self.retriever.search(topic, k=12, query_vec=vec)
-        rec = decide(context, topic, self._evidence(vec, hits), self.rules)
+        r = self.read(ask, msg.text)
+        rec = decide(r.context, r.topic, r.evidence, self.rules)
         if rec is None or rec.owner == Owner.UNKNOWN:
-            on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
-            passages = tuple(self._passages(hits, None)) if on_topic else ()
+            passages = tuple(self._passages(r.hits, None)) if r.evidence.on_topic else ()
             if rec is None:
                 return self._unknown(shown, notes, passages, hint=HINT)
             return self._unknown(shown, notes, passages, hint=rec.hint or HINT, rationale=rec.rationale)
@@ -169,11 +183,11 @@ class Answerer:
             consulted=rec.consulted,
             rationale=rec.rationale,
             rules=rec.rules,
-            passages=tuple(self._passages(hits, rec)),
+            passages=tuple(self._passages(r.hits, rec)),
             notes=tuple(notes) + rec.notes,
         )
 
-    def _evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
+    def evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
         on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
         roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
         if self.router is None:

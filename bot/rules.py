@@ -180,7 +180,8 @@ def _outside(raw: dict[str, Any], where: str) -> Outside:
     trig = tuple(tuple(rule_tokens(x)) for x in texts)
     if not oid or not raw.get("hint") or not trig or not all(trig):
         raise _fail(where, "needs an `id`, a `hint` and `triggers` with real words")
-    return Outside(oid, str(raw.get("area") or oid), str(raw["hint"]).strip(), trig, tuple(texts), _examples(raw, where))
+    area = str(raw.get("area") or oid)
+    return Outside(oid, area, str(raw["hint"]).strip(), trig, tuple(texts), _examples(raw, where))
 
 
 def _read(path: Path) -> dict[str, Any]:

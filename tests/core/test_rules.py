@@ -47,7 +47,11 @@ def test_triggers_match_words_in_order_with_small_gaps() -> None:
         ("One person does both roles here: who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We don't use Scrum. Who decides what the team works on next sprint?", "PM", "ctx-no-scrum"),
         ("Our teams use Kanban; who writes the user stories?", "PM", "ctx-no-scrum"),
-        ("Ten Scrum teams ship one release: who makes sure the backlog items are ready?", "PM", "ctx-many-teams-overall"),
+        (
+            "Ten Scrum teams ship one release: who makes sure the backlog items are ready?",
+            "PM",
+            "ctx-many-teams-overall",
+        ),
     ],
 )
 def test_context_modifiers(answerer, question: str, owner: str, rule: str) -> None:
