@@ -20,7 +20,9 @@ from bot.answer import Answerer
 from bot.decide import apply_modifiers, by_owner, match, score
 from bot.evaluate import half_of, read_cases
 from bot.message import read_message
+from bot.process import configure_process
 from bot.results import Owner
+from bot.runtime import build_runtime
 from bot.settings import Settings
 
 
@@ -65,7 +67,8 @@ def report(points: list[Point]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    answerer = Answerer.from_settings(Settings.from_env())
+    configure_process()  # an entry point of its own (python -m bot.calibrate)
+    answerer = build_runtime(Settings.from_env()).answerer
     points = []
     for spec in argv:
         path, _, half = spec.partition(":")
