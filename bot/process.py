@@ -13,7 +13,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Read by huggingface_hub and tokenizers when they are imported, so they must be set before any import:
 # weights are never fetched at run time, and tokenizers' own threads do not fight the answer pool's.
 _ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-_QUIET_LOGGERS = ("faiss.loader", "alembic.runtime.plugins")
+_QUIET_LOGGERS = ("faiss.loader", "alembic")  # bot.store.db logs each migration it runs, in one line
 
 
 def configure_process(*, verbose: bool = False) -> None:

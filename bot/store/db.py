@@ -122,7 +122,11 @@ def _upgrade(conn: Connection, config: Config) -> None:
     if MigrationContext.configure(conn).get_current_revision() is None and inspect(conn).has_table(FEEDBACK_TABLE):
         log.info("database created before migrations: stamping it at revision %s", FIRST_REVISION)
         command.stamp(config, FIRST_REVISION)
+    before = MigrationContext.configure(conn).get_current_revision()
     command.upgrade(config, "head")
+    after = MigrationContext.configure(conn).get_current_revision()
+    if after != before:
+        log.info("database schema migrated from revision %s to %s", before or "none", after)
 
 
 def ensure_schema(engine: Engine) -> None:
