@@ -5,16 +5,9 @@ from __future__ import annotations
 import textwrap
 
 from bot.results import Answer, Passage
+from bot.texts import one_line, trim
 
 WIDTH = 100
-
-
-def trim(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut + "…"
 
 
 def cite(p: Passage) -> str:
@@ -38,7 +31,9 @@ def render_text(answer: Answer, *, passages: int = 3) -> str:
     if answer.passages:
         lines.append("Sources:")
         for i, p in enumerate(answer.passages[:passages], 1):
-            body = textwrap.fill(f"[{i}] “{trim(p.text, 280)}”", WIDTH, initial_indent="  ", subsequent_indent="      ")
+            body = textwrap.fill(
+                f"[{i}] “{trim(one_line(p.text), 280)}”", WIDTH, initial_indent="  ", subsequent_indent="      "
+            )
             lines.append(body)
             lines.append(f"      — {cite(p)}")
     if answer.rules:
