@@ -156,8 +156,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.embedding import SentenceTransformerEncoder, load_encoder, resolve_model
     from bot.index import Index, build_and_save, stale_reasons
-    from bot.rules import load_rules
     from bot.router import Router
+    from bot.rules import load_rules
 
     model = resolve_model(settings.model_path)
     reasons = ["asked to"]
