@@ -7,6 +7,7 @@ index) and answers a signed slash command and a mention, end to end.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -117,6 +118,11 @@ def test_serve_answers_slack_with_the_real_engine(real_index_dir, web_api, tmp_p
     assert proc.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
     assert "Traceback" not in output and "token` will be unused" not in output
+    # One logging set-up for the process (bot.process): our lines and uvicorn's alike carry a timestamp.
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) ")
+    for needle in ("whodecides serving on", "Application shutdown complete"):
+        [line] = [line for line in output.splitlines() if needle in line]
+        assert stamped.match(line), line
 
 
 @pytest.mark.slow
