@@ -16,8 +16,12 @@ BOT = ROOT / "bot"
 ENGINE = ("bot.answer", "bot.decide", "bot.retrieval", "bot.index", "bot.embedding", "bot.fastencode", "bot.ann")
 ADAPTER_DIRS = ("slack", "teams", "render")
 PLATFORM_LIBRARIES = ("slack_bolt", "slack_sdk", "microsoft_teams", "bot.slack", "bot.teams", "bot.render")
-CORE = ("answer", "decide", "retrieval", "index", "embedding", "rules", "results", "topic", "semantic", "chunking",
-        "corpus", "textutil", "texts", "conversation/core", "conversation/reply", "conversation/context")  # fmt: skip
+# The composition root (cli, server, runtime, process) wires platforms to the core; everything else is core.
+COMPOSITION_ROOT = {"__init__", "__main__", "cli", "server", "runtime", "process"}
+CORE = sorted(
+    [p.stem for p in BOT.glob("*.py") if p.stem not in COMPOSITION_ROOT]
+    + [f"conversation/{p.stem}" for p in (BOT / "conversation").glob("*.py")]
+)
 
 
 def imported_modules(path: Path) -> set[str]:
