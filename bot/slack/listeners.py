@@ -11,7 +11,7 @@ import logging
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, get_args
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,13 +29,15 @@ from bot.render.slack import (
     render_usage,
     render_why,
 )
-from bot.results import Answer
+from bot.results import Answer, Owner
 from bot.slack.delivery import post_reply, respond, send_to_response_url
 from bot.slack.text import is_help, to_plain
-from bot.store.feedback import FeedbackStore
+from bot.store.feedback import QUESTION_CHARS, FeedbackStore
 
 log = logging.getLogger(__name__)
 
+# A button's value comes back from the client: only our own labels are stored as the recommendation.
+RECOMMENDATIONS = frozenset(get_args(Owner))
 LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."
 
 
@@ -170,6 +172,7 @@ class SlackListeners:
         vote = VOTE_BY_ACTION[action["action_id"]]
         data = parse_value(action.get("value"))
         question = data.get("q")
+        recommendation = str(data.get("r"))
         if not isinstance(question, str) or not question:
             text = LOST_BUTTON
         else:
@@ -177,8 +180,8 @@ class SlackListeners:
                 self.feedback_store.record,
                 platform="slack",
                 user_id=user or "unknown",
-                question=question,
-                recommendation=str(data.get("r") or "UNKNOWN"),
+                question=question[:QUESTION_CHARS],
+                recommendation=recommendation if recommendation in RECOMMENDATIONS else "UNKNOWN",
                 vote=vote,
                 workspace=team,
                 answer_id=str(data.get("a") or "") or None,
