@@ -126,9 +126,7 @@ def _payload(user: str, question: str, response_url: str) -> str:
                     "response_url": response_url,
                     "channel": {"id": "C1"},
                     "container": {"type": "message", "channel_id": "C1"},
-                    "actions": [
-                        {"type": "button", "action_id": ACTION_FEEDBACK_UP, "value": value, "action_ts": "1"}
-                    ],
+                    "actions": [{"type": "button", "action_id": ACTION_FEEDBACK_UP, "value": value, "action_ts": "1"}],
                 }
             )
         }
