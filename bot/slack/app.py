@@ -52,7 +52,8 @@ class _QuietTokenWarning(logging.Filter):
     the client carries that very token (from Settings), so the warning only confuses operators."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 BOLT_LOGGER = logging.getLogger("bot.slack.bolt")

@@ -75,23 +75,24 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 def _watch_sqlite_file(engine: Engine, path: Path) -> None:
     """Connections remember which file (device, inode) they opened; one whose file was deleted or replaced
     (`make clean` removing var/ under a running server) is discarded at checkout instead of writing into an
-    unlinked file, and a connection that creates the file anew creates the tables in it too."""
+    unlinked file; after that, new connections make sure the tables exist in the file they open."""
     _sqlite_files[engine] = path
+    vanished = threading.Event()  # set once a replacement was seen; schema creation stays create_schema's job
 
     @event.listens_for(engine, "do_connect")
     def before_connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        record.info["sqlite_new_file"] = _file_identity(path) is None
 
     @event.listens_for(engine, "connect")
     def after_connect(dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop("sqlite_new_file", False):
+        if vanished.is_set():  # the file may be brand new: give it the tables (IF NOT EXISTS, so races are fine)
             _create_tables_raw(engine, dbapi_connection)
         record.info["sqlite_file"] = _file_identity(path)
 
     @event.listens_for(engine, "checkout")
     def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         if record.info.get("sqlite_file") != _file_identity(path):
+            vanished.set()
             log.warning("the SQLite file %s was deleted or replaced: reconnecting to the file now there", path)
             raise DisconnectionError("SQLite file deleted or replaced")
 

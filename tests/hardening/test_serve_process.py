@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.render.slack import ACTION_FEEDBACK_UP
 from tests.fakes.waiting import eventually
+from tests.teams.conftest import message
 
 THANKS = "Thanks for the feedback"
 
@@ -86,7 +87,7 @@ def test_a_stalled_key_fetch_does_not_freeze_healthz_and_cools_down(serve_proces
         algorithm="RS256",
         headers={"kid": "any-kid"},
     )
-    activity = {"type": "message", "id": "1", "serviceUrl": "http://127.0.0.1:9", "text": "hi"}
+    activity = message("http://127.0.0.1:9", "who decides the price?")  # well-formed: it reaches the token check
 
     def post() -> int:
         with httpx.Client(timeout=120) as client:
