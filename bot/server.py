@@ -44,9 +44,6 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        identity = getattr(app.state.slack_app, "whodecides_identity", None)
-        if identity is not None:
-            identity.refresh_in_background()  # checked at start, but never in the way of an ack
         yield
         if app.state.slack_app is not None:
             from bot.slack.app import drain

@@ -101,7 +101,6 @@ def build_slack_app(
     dedupe = dedupe or EventDedupe(engine)  # type: ignore[arg-type]
 
     oauth: dict[str, Any] = {}
-    identity: LazyBotIdentity | None = None
     if settings.slack_oauth_enabled:
         # No token: each request is authorised from the installation store, per workspace.
         client = client or make_web_client(settings)
@@ -133,8 +132,7 @@ def build_slack_app(
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
         # auth.test in the background, never before an ack (Bolt's default runs it first, and 500s without it).
-        identity = LazyBotIdentity(client, client.token or settings.slack_bot_token or "")
-        oauth = {"authorize": identity.authorize()}
+        oauth = {"authorize": LazyBotIdentity(client, client.token or settings.slack_bot_token or "").authorize()}
 
     app = AsyncApp(
         name="whodecides",
@@ -144,7 +142,6 @@ def build_slack_app(
         **oauth,
     )
     app.use(dedupe_middleware(dedupe))
-    app.whodecides_identity = identity  # type: ignore[attr-defined]  # checked at server start
 
     listeners = SlackListeners(answerer, feedback_store)
     app.whodecides_listeners = listeners  # type: ignore[attr-defined]  # for drain() at shutdown

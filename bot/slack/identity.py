@@ -2,9 +2,9 @@
 
 Bolt's default single-workspace authorization calls auth.test before the first ack and again on every request
 until it succeeds: with the Web API unreachable or slow at start, every Slack request failed with a 500 or was
-acked late. Here the lookup runs in the background (at start, then at most once per retry interval until it
-succeeds); requests are authorised with the token meanwhile, and replies that cannot reach the Web API are
-logged as undelivered by the delivery code.
+acked late. Here the lookup starts in the background with the first verified request, and is retried at most
+once per retry interval until it succeeds; requests are authorised with the token meanwhile, and replies that
+cannot reach the Web API are logged as undelivered by the delivery code.
 """
 
 from __future__ import annotations
