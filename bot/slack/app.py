@@ -132,7 +132,8 @@ def build_slack_app(
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
         # auth.test in the background, never before an ack (Bolt's default runs it first, and 500s without it).
-        oauth = {"authorize": LazyBotIdentity(client, client.token or settings.slack_bot_token or "").authorize()}
+        identity = LazyBotIdentity(client, client.token or settings.slack_bot_token or "")
+        oauth = {"authorize": identity.authorize(), "before_authorize": identity.before_authorize()}
 
     app = AsyncApp(
         name="whodecides",

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 AUTH_TEST_TIMEOUT_SECONDS = 10.0
 AUTH_TEST_RETRY_SECONDS = 30.0
+_EVENT_BOT_USER = "whodecides_event_bot_user_id"
 
 
 class LazyBotIdentity:
@@ -58,7 +60,9 @@ class LazyBotIdentity:
     def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
         """The `authorize` function for Bolt's AsyncApp: instant, whatever the Web API does."""
 
-        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        async def authorize(
+            context: AsyncBoltContext, enterprise_id: str | None, team_id: str | None, user_id: str | None
+        ) -> AuthorizeResult:
             self.refresh_in_background()
             known = self.identity or {}
             return AuthorizeResult(
@@ -67,7 +71,21 @@ class LazyBotIdentity:
                 user_id=user_id,
                 bot_token=self.token,
                 bot_id=known.get("bot_id"),
-                bot_user_id=known.get("user_id"),
+                # Until auth.test has answered, an event says who the bot is itself (its `authorizations`).
+                bot_user_id=known.get("user_id") or context.get(_EVENT_BOT_USER),
             )
 
         return authorize
+
+    @staticmethod
+    def before_authorize() -> Callable[..., Awaitable[Any]]:
+        """Bolt middleware (`before_authorize`): note the bot user id an Events API payload carries."""
+
+        async def note_bot_user(body: dict[str, Any], context: AsyncBoltContext, next: Any) -> Any:
+            for entry in body.get("authorizations") or []:
+                if isinstance(entry, dict) and entry.get("is_bot") and isinstance(entry.get("user_id"), str):
+                    context[_EVENT_BOT_USER] = entry["user_id"]
+                    break
+            return await next()
+
+        return note_bot_user

@@ -11,7 +11,7 @@ import logging
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, get_args
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,15 +29,17 @@ from bot.render.slack import (
     render_usage,
     render_why,
 )
-from bot.results import Answer, Owner
+from bot.results import HEADLINES, Answer
 from bot.slack.delivery import post_reply, respond, send_to_response_url
 from bot.slack.text import is_help, to_plain
-from bot.store.feedback import QUESTION_CHARS, FeedbackStore
+from bot.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
-# A button's value comes back from the client: only our own labels are stored as the recommendation.
-RECOMMENDATIONS = frozenset(get_args(Owner))
+# A button's value comes back from the client: only our own labels are stored as the recommendation
+# (the same check Teams makes on a card submit).
+RECOMMENDATIONS = frozenset(HEADLINES)
+QUESTION_CHARS = 1000  # what a vote keeps of its question, as Teams does (bot/render/teams.py)
 LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."
 
 
@@ -162,7 +164,7 @@ class SlackListeners:
         try:
             await client.views_publish(user_id=event["user"], view=render_home())
         except Exception as exc:  # noqa: BLE001
-            log.error("could not publish App Home for %s: %s", event.get("user"), exc)
+            log.error("could not publish App Home: %s", exc)  # no user id at ERROR
 
     # ------------------------------------------------------------------ buttons
     async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):

@@ -13,7 +13,6 @@ from bot.store.tables import feedback
 log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
-QUESTION_CHARS = 1000  # what a vote keeps of its question, on every platform
 
 
 class FeedbackStore:
@@ -39,7 +38,7 @@ class FeedbackStore:
             "platform": clean_text(platform, 16),
             "workspace": None if workspace is None else clean_text(workspace, 128),
             "user_id": clean_text(user_id, 128),
-            "question": clean_text(question, QUESTION_CHARS),
+            "question": clean_text(question),
             "recommendation": clean_text(recommendation, 16),
             "vote": vote,
             "answer_id": None if answer_id is None else clean_text(answer_id, 64),
