@@ -11,10 +11,11 @@ import threading
 import time
 
 REPEAT_INTERVAL_SECONDS = 60.0
+KEY_CHARS = 60
 
 
 class RepeatLimiter(logging.Filter):
-    """Passes the first WARNING+ record of each kind (logger, level, message template, exception type), then
+    """Passes the first WARNING+ record of each kind (logger, level, start of the message, exception type), then
     drops the same kind until `interval` has passed; the next one that passes says how many were dropped."""
 
     def __init__(self, interval: float = REPEAT_INTERVAL_SECONDS) -> None:
@@ -27,7 +28,9 @@ class RepeatLimiter(logging.Filter):
         if record.levelno < logging.WARNING:
             return True
         exc_type = record.exc_info[0] if record.exc_info else None
-        key = (record.name, record.levelno, str(record.msg), exc_type)
+        # The start of the message's first line: asyncio formats its messages itself, with a changing timer
+        # or object repr after the stable part ("Exception in callback BaseSelectorEventLoop._start_serving(").
+        key = (record.name, record.levelno, str(record.msg).split("\n", 1)[0][:KEY_CHARS], exc_type)
         now = time.monotonic()
         with self._lock:
             last, dropped = self._seen.get(key, (None, 0))

@@ -244,6 +244,7 @@ def test_half_sent_requests_are_closed_and_healthz_survives_a_low_file_limit(ser
     finally:
         for s in held:
             s.close()
+    server.stop()  # asyncio's pending accept retries fire at shutdown too: the log is read after it
     log = server.stderr()
     assert len(log) < 200_000, f"the log grew to {len(log)} bytes"
-    assert log.count("Traceback") <= 2
+    assert log.count("Traceback") <= 4  # each kind of error once per interval, not once per event
