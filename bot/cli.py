@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--retrieval", action="store_true", help="also compare dense, lexical and hybrid retrieval")
+    ev.add_argument("--half", choices=["tune", "check"], help="only one half of the set (split by a hash of `q`)")
     idx = sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
     idx.add_argument("--if-stale", action="store_true", help="only when missing or stale (corpus, model or chunker)")
     serve = sub.add_parser("serve", parents=[common], help="HTTP server for Slack and Teams")
@@ -149,9 +150,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluate import evaluate, format_report, read_cases
+    from bot.evaluate import evaluate, format_report, half_of, read_cases
 
     cases = read_cases(args.file)
+    if args.half:
+        cases = [c for c in cases if half_of(str(c["q"])) == args.half]
     report = evaluate(_answerer(settings), cases, retrieval_modes=args.retrieval)
     print(format_report(report))
     return 0
