@@ -141,6 +141,9 @@ class Answerer:
         vocab = {stem(w) for c in chunks for w in words(c.text)}
         for r in rules.rules:
             vocab.update(t for trig in r.triggers for t in trig)
+        # The examples are how people write at work: "postgres or mongo for the analytics store?" is English.
+        for item in (*rules.rules, *rules.outside):
+            vocab.update(stem(w) for ex in item.examples for w in words(ex))
         return frozenset(vocab)
 
     def looks_english(self, text: str) -> bool:

@@ -163,8 +163,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.embedding import SentenceTransformerEncoder, load_encoder, resolve_model
     from bot.index import Index, build_and_save, stale_reasons
+    from bot.router import Router
     from bot.rules import load_rules
-    from bot.semantic import RuleVectors
 
     model = resolve_model(settings.model_path)
     reasons = ["asked to"]
@@ -184,8 +184,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     else:
         index = Index.load(settings.index_dir)
         print(f"The index in {settings.index_dir} is up to date.")
-    # Warm the rules' vectors too, so the first question after a deploy does not pay for them.
-    RuleVectors.load_or_build(
+    # Fit the intent router too, so the first question after a deploy does not pay for it.
+    Router.load_or_build(
         settings.index_dir, load_rules(settings.rules_path), load_encoder(model), index.manifest.model_fingerprint
     )
     return 0

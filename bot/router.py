@@ -27,7 +27,7 @@ from bot.topic import mask_names, topic_of
 log = logging.getLogger(__name__)
 
 CACHE = "router.npz"
-FORMAT = "router-6"
+FORMAT = "router-7"
 # Regularisation of the logistic regression, chosen by 10-fold cross-validation over the examples
 # (`cross_validate`): intent accuracy 0.698 at C=16, 0.699 at 64, 0.694 at 128; owners are what the answer needs.
 C_REG = 64.0
@@ -117,8 +117,9 @@ class Router:
         index = {c: i for i, c in enumerate(classes)}
         keep = np.asarray(weights) == 1.0  # only real examples are shown as "closest example"
         ex_labels = np.asarray([index[lab] for lab in labels], dtype=np.int32)
-        kept = [t for t, k in zip(texts, keep, strict=True) if k]
-        return cls(classes, coef, intercept, vectors[keep], ex_labels[keep], kept)
+        # Shown as typed (the model saw them with their frame removed); same order as the kept rows.
+        shown = [ex for item in (*book.rules, *book.outside) for ex in item.examples]
+        return cls(classes, coef, intercept, vectors[keep], ex_labels[keep], shown)
 
     @classmethod
     def load_or_build(cls, folder: Path, book: RuleBook, encoder: Encoder, model_fp: str) -> Router:

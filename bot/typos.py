@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 MIN_LEN = 5  # shorter words have too many neighbours to guess from
@@ -52,8 +52,10 @@ class Speller:
     @staticmethod
     def _closest(word: str, table: dict[int, list[str]], k: int) -> str | None:
         pool = [w for n in range(len(word) - k, len(word) + k + 1) for w in table.get(n, ())]
-        hit = process.extractOne(word, pool, scorer=OSA.distance, score_cutoff=k) if pool else None
-        return hit[0] if hit else None
+        hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=k, limit=8) if pool else []
+        # Fewest edits first; among equals the most similar overall ("normaly" → "normally", not "normal").
+        best = min(hits, key=lambda h: (h[1], -fuzz.ratio(word, h[0])), default=None)
+        return best[0] if best else None
 
     def fix_word(self, word: str) -> str | None:
         low = word.lower()
