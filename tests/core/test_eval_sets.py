@@ -75,3 +75,17 @@ def test_report_has_kinds_bands_and_not_sure_calibration(realistic: dict[str, Ev
     assert "accuracy by kind:" in text and "decoy:" in text and "context:" in text
     assert "accuracy by confidence band:" in text and "high:" in text
     assert "not sure: precision" in text
+
+
+def test_calibration_table_measures_scores_before_the_thresholds(answerer: Answerer) -> None:
+    from bot.calibrate import measure, report
+    from bot.decide import NOT_SURE_BELOW
+
+    sure = measure(answerer, "who decides the price of the enterprise tier?", "PM")
+    outside = measure(answerer, "who approves my vacation days in december?", "UNKNOWN")
+    assert sure.owner == "PM" and sure.top >= NOT_SURE_BELOW and sure.lead > 0.3
+    assert outside.owner == "UNKNOWN"
+    table = report([sure, outside])
+    assert "not sure below | precision  recall" in table and "lead at least | answers  accuracy" in table
+    row = next(line for line in table.splitlines() if line.strip().startswith(f"{NOT_SURE_BELOW:.2f}"))
+    assert row.split()[2:4] == ["1.000", "1.000"]  # at today's threshold: the outside one, and only it
