@@ -32,7 +32,11 @@ STORY = (
         ("the roadmap review went well 🎉 — who decides which bug we fix first this sprint?", "PO"),
         ("while refining the backlog we noticed the annual plan is cheaper than monthly, who sets that?", "PM"),
         ("the PM is swamped with investor stuff, so who tells the devs what to pick up next sprint?", "PO"),
-        ("PO is at a conference all week and we need to pick redis or memcached. can we just decide ourselves?", "TEAM"),
+        (
+            "PO is at a conference all week and we need to choose between redis and memcached for sessions. "
+            "can we just decide ourselves?",
+            "TEAM",
+        ),
     ],
 )
 def test_how_people_ask(answerer, question: str, owner: str) -> None:
