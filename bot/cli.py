@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or questions on stdin)")
     ask.add_argument("question", nargs="*", help="the question; none: read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    sub.add_parser("chat", parents=[common], help="a local chat in the terminal (stdin until end of input)")
+    sub.add_parser("chat", parents=[common], help="a local chat in the terminal (until exit, quit or end of input)")
     sub.add_parser("run", parents=[common], help="serve when Slack/Teams are configured, else a local chat")
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
     ev.add_argument("file", type=Path)
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
     fb = sub.add_parser("feedback", parents=[common], help="the 👍/👎 feedback stored in DATABASE_URL")
-    fb.add_argument("--json", action="store_true", help="one JSON object per row")
+    fb.add_argument("--json", action="store_true", help="one JSON object per row ([] when there is none)")
     db = sub.add_parser("db", parents=[common], help="the database in DATABASE_URL: schema migrations")
     db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate to the newest revision")
     pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
@@ -86,8 +86,17 @@ def _usage_json(question: str, message: str) -> dict[str, Any]:
     }
 
 
+EXIT_WORDS = {"exit", "quit", "/exit", "/quit"}
+
+
 def _ask_lines(
-    answerer: AnswererLike, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False
+    answerer: AnswererLike,
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    as_json: bool,
+    prompt: bool = False,
+    chat: bool = False,
 ) -> None:
     from bot.render.text import render_text
 
@@ -96,6 +105,8 @@ def _ask_lines(
         out.flush()
     for raw in lines:
         line = raw.rstrip("\n")
+        if chat and line.strip().lower() in EXIT_WORDS:
+            break
         try:
             ans = answerer.answer(line)
         except UsageError as exc:
@@ -136,8 +147,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     answerer = _answerer(settings, progress=True)
     interactive = sys.stdin.isatty()
     if interactive:
-        print("whodecides: ask who should decide something (Ctrl-D to quit).")
-    _ask_lines(answerer, sys.stdin, sys.stdout, as_json=False, prompt=interactive)
+        print("whodecides: ask who should decide something (exit, quit or Ctrl-D to leave).")
+    _ask_lines(answerer, sys.stdin, sys.stdout, as_json=False, prompt=interactive, chat=True)
     return 0
 
 
@@ -241,6 +252,8 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as exc:  # a database error is shown as one line, not a traceback
         raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     if args.json:
+        if not rows:
+            print("[]")  # valid JSON for "nothing yet", rather than no output at all
         for platform, rec, vote, n in rows:
             print(json.dumps({"platform": platform, "recommendation": rec, "vote": vote, "count": n}))
         return 0

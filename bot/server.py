@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.conversation import AnswererLike
+from bot.http_guard import BodyGuard
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.store import EventDedupe, FeedbackStore
@@ -53,6 +54,7 @@ def build_server(
     api.state.settings = settings
     api.state.runtime = runtime
     api.state.slack_app = None
+    api.add_middleware(BodyGuard)  # size limit and body deadline before any handler reads a byte
 
     @api.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -77,6 +79,7 @@ def _mount_slack(api: FastAPI, settings: Settings, runtime: Runtime, client: Asy
     from slack_sdk.signature import SignatureVerifier
 
     from bot.slack.app import INSTALL_PATH, REDIRECT_PATH, build_slack_app
+    from bot.slack.request_checks import shape_problem, signature_problem
 
     slack_app = build_slack_app(settings, runtime, client)
     handler = AsyncSlackRequestHandler(slack_app)
@@ -91,11 +94,18 @@ def _mount_slack(api: FastAPI, settings: Settings, runtime: Runtime, client: Asy
         500; checking the v0 signature here first makes every forgery a plain 401.
         """
         body = await request.body()
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        refused = signature_problem(verifier, body, request.headers)
+        if refused:
+            log.warning("Slack request refused (401): %s", refused)
             return Response(status_code=401, content=b'{"error":"invalid request"}', media_type="application/json")
+        malformed = shape_problem(body, request.headers.get("content-type"))
+        if malformed:
+            log.warning("Slack request malformed (400): %s", malformed)
+            return Response(status_code=400, content=b'{"error":"malformed request"}', media_type="application/json")
         try:
             return await handler.handle(request)
         except ValueError:  # a signed body that is not what its content type says
+            log.warning("Slack request malformed (400): unreadable body")
             return Response(status_code=400, content=b'{"error":"malformed request"}', media_type="application/json")
 
     if settings.slack_oauth_enabled:
@@ -122,12 +132,9 @@ def check_server_settings(settings: Settings) -> None:
 
 def serve(settings: Settings, runtime: Runtime, port: int | None = None) -> None:
     """`whodecides serve`: run the server on `runtime` under uvicorn until stopped."""
-    import uvicorn
+    from bot.serving import run_uvicorn
 
     app = build_server(settings, runtime=runtime)
     port = settings.port if port is None else port
     log.info("whodecides serving on http://%s:%d (slack=%s)", settings.host, port, settings.slack_enabled)
-    # log_config=None: uvicorn's records go through the process's logging (configure_process: timestamps).
-    uvicorn.run(
-        app, host=settings.host, port=port, log_config=None, log_level="info", proxy_headers=True, lifespan="on"
-    )
+    run_uvicorn(app, settings.host, port)  # timeouts and limits: bot/serving.py

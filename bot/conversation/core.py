@@ -17,6 +17,7 @@ from bot import texts
 from bot.conversation.context import Context
 from bot.conversation.reply import AnswererLike, Reply
 from bot.errors import UsageError, WhodecidesError
+from bot.results import HEADLINES
 
 if TYPE_CHECKING:  # the type only: the conversation is handed its store, and never loads SQLAlchemy itself
     from bot.store.feedback import FeedbackStore
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Command = Callable[[str, Context], Reply]  # (the words after the command word, where it was typed) → Reply
 VOTES = ("up", "down")
+VOTE_QUESTION_CHARS = 1000  # what a vote keeps of its question, on every platform
 
 
 def answer_workers() -> int:
@@ -93,8 +95,9 @@ class Conversation:
         stored = self.votes is not None and self.votes.record(
             platform=context.platform,
             user_id=context.user or "unknown",
-            question=question,
-            recommendation=recommendation or "UNKNOWN",
+            question=question[:VOTE_QUESTION_CHARS],
+            # A button's value comes back from the client: only our own labels are stored.
+            recommendation=recommendation if recommendation in HEADLINES else "UNKNOWN",
             vote=vote,
             workspace=context.workspace,
             answer_id=answer_id or None,

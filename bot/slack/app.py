@@ -25,6 +25,7 @@ from bot.render.slack import (
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
+from bot.slack.identity import LazyBotIdentity
 from bot.slack.listeners import SlackListeners
 from bot.store import (
     AsyncInstallationStoreAdapter,
@@ -49,7 +50,8 @@ class _QuietTokenWarning(logging.Filter):
     the client carries that very token (from Settings), so the warning only confuses operators."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 BOLT_LOGGER = logging.getLogger("bot.slack.bolt")
@@ -90,6 +92,9 @@ def build_slack_app(settings: Settings, runtime: Runtime, client: AsyncWebClient
         oauth = _oauth(settings, runtime, client)
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
+        # auth.test in the background, never before an ack (Bolt's default runs it first, and 500s without it).
+        identity = LazyBotIdentity(client, client.token or settings.slack_bot_token or "")
+        oauth = {"authorize": identity.authorize(), "before_authorize": identity.before_authorize()}
     app = AsyncApp(
         name="whodecides",
         client=client,

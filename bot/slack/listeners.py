@@ -151,7 +151,7 @@ class SlackListeners:
         try:
             await client.views_publish(user_id=event["user"], view=render_home())
         except Exception as exc:  # noqa: BLE001 - App Home is a nicety; the log says why it is missing
-            log.error("could not publish App Home for %s: %s", event.get("user"), exc)
+            log.error("could not publish App Home: %s", exc)  # no user id at ERROR
 
     # ------------------------------------------------------------------ buttons
     async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
