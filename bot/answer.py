@@ -11,9 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.chunking import Chunk
 from bot.decide import Evidence, Recommendation, decide
-from bot.embedding import Encoder, SentenceTransformerEncoder, load_encoder, resolve_model
+from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
 from bot.results import EXAMPLE_QUESTIONS, Answer, Passage
@@ -79,40 +78,42 @@ class Answerer:
         self.rules = rules
         self.rule_vectors = rule_vectors
         self.retriever = Retriever(index, encoder)
-        self._quote_chunks = self._map_quotes(index.chunks, rules)
-        self._vocab = self._english_vocab(index.chunks, rules)
-        # sentence-transformers is not re-entrant; the numpy encoder is (tested), so answers encode in parallel.
+        self._quote_chunks = self._map_quotes(index, rules)
+        self._vocab = self._english_vocab(index, rules)
+        # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Answerer:
         model = resolve_model(settings.model_path)
         rules = load_rules(settings.rules_path)
-        query_encoder = encoder or load_encoder(model)
-        # The index is built with sentence-transformers itself (the reference); queries use the fast path.
+        # The index is built with sentence-transformers itself (the reference); questions go through the
+        # index's ONNX export of the same model (no torch import).
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
+        query_encoder = encoder or index.query_encoder()
         fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
         vectors = RuleVectors.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
         return cls(index, query_encoder, rules, vectors)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod
-    def _map_quotes(chunks: list[Chunk], rules: RuleBook) -> dict[tuple[str, str], list[int]]:
+    def _map_quotes(index: Index, rules: RuleBook) -> dict[tuple[str, str], list[int]]:
         """Which chunks hold each cited quote, so the answer can show the passages it rests on."""
         out: dict[tuple[str, str], list[int]] = {}
-        normed = [(c.doc_id, _norm(c.text), c.chunk_id) for c in chunks]
+        normed: dict[str, list[tuple[str, int]]] = {}  # only the cited documents' chunks are read
         for r in (*rules.rules, *rules.modifiers):
             for cit in r.citations:
+                if cit.doc not in normed:
+                    normed[cit.doc] = [(_norm(c.text), c.chunk_id) for c in index.chunks.of_doc(cit.doc)]
                 q = _norm(cit.quote)
                 probe = q[:60]
-                ids = [cid for doc, text, cid in normed if doc == cit.doc and (q in text or probe in text)]
-                out[(cit.doc, cit.quote)] = ids
+                out[(cit.doc, cit.quote)] = [cid for text, cid in normed[cit.doc] if q in text or probe in text]
         return out
 
     @staticmethod
-    def _english_vocab(chunks: list[Chunk], rules: RuleBook) -> frozenset[str]:
-        vocab = {stem(w) for c in chunks for w in words(c.text)}
+    def _english_vocab(index: Index, rules: RuleBook) -> frozenset[str]:
+        vocab = set(index.stems)  # every stemmed word of the chunks, collected at build time
         for r in rules.rules:
             vocab.update(t for trig in r.triggers for t in trig)
         return frozenset(vocab)
