@@ -64,9 +64,9 @@ class Retriever:
         self.encoder = encoder
         self.mode = mode
 
-    def dense_hits(self, query_vec: np.ndarray, k: int = CANDIDATES) -> tuple[np.ndarray, np.ndarray]:
-        """The ANN's top k: (chunk ids, cosines), best first."""
-        k = min(self.index.ann.ntotal, k)
+    def dense_hits(self, query_vec: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ANN's top k (default CANDIDATES): (chunk ids, cosines), best first."""
+        k = min(self.index.ann.ntotal, CANDIDATES if k is None else k)
         scores, ids = self.index.ann.search(np.asarray(query_vec, dtype=np.float32).reshape(1, -1), k)
         valid = ids[0] >= 0
         return ids[0][valid].astype(np.int64), scores[0][valid].astype(np.float32)
