@@ -96,3 +96,24 @@ def test_a_sorted_line_table_finds_every_line_and_nothing_else(tmp_path_factory,
     for i, s in enumerate(ordered):
         assert table.line(i) == s.encode() and table.find(s.encode()) == i
     assert table.find("\U0010ffff-not-there".encode()) == -1
+
+
+def test_long_posting_lists_give_champion_candidates_with_exact_scores(
+    corpus_terms: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.lexical as lexical
+
+    monkeypatch.setattr(lexical, "CHAMPIONS", 3)  # every common term is now "long"
+    index = LexicalIndex.build(corpus_terms)
+    n = len(corpus_terms)
+    for query in QUERIES[:4]:
+        terms = lexical_terms(query)
+        want = _bm25s_scores(corpus_terms, terms)
+        m = index.match(terms)
+        assert len(m.ids) <= 3 * len(set(terms))
+        np.testing.assert_array_equal(m.scores, want[m.ids])  # candidates carry their exact scores
+        np.testing.assert_array_equal(m.score_of(np.arange(n)), want)  # and so does any other chunk
+        for t in set(terms):  # each term's 3 heaviest chunks are candidates
+            alone = _bm25s_scores(corpus_terms, [t])
+            heaviest = np.argsort(-alone, kind="stable")[:3]
+            assert set(heaviest[alone[heaviest] > 0].tolist()) <= set(m.ids.tolist())
