@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import CHILD_ENV, QUESTIONS, ROOT, WHODECIDES, log, ms, pct, rss_mb
 
 GENERATOR = "1"  # bump when the generated text changes
@@ -128,6 +127,9 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
     t = time.perf_counter()
     answerer = Answerer.from_settings(Settings.from_env({}, corpus_dir=corpus, index_dir=folder))
     start_s = time.perf_counter() - t
+    from bot.serving import settle_for_serving
+
+    settle_for_serving()  # as `whodecides serve` does: one faiss thread per query, the engine out of the gc's sight
     for q in QUESTIONS:
         answerer.answer(q)
     times = []
@@ -135,6 +137,7 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
         t = time.perf_counter()
         answerer.answer(QUESTIONS[i % len(QUESTIONS)])
         times.append(time.perf_counter() - t)
+    peak = rss_mb()  # before the recall check below, which scores every chunk
     return {
         "chunks": n,
         "index_kind": kind,
@@ -144,8 +147,29 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
         "rounds": rounds,
         "answer_p50_ms": ms(pct(times, 50)),
         "answer_p99_ms": ms(pct(times, 99)),
-        **rss_mb(),
+        **peak,
+        "lexical_recall_at_10": _lexical_recall(answerer.index, 10),
     }
+
+
+def _lexical_recall(index, k: int) -> float | None:  # noqa: ANN001
+    """BM25 top-k from the champion-list candidates against scoring every chunk, over the questions' topics."""
+    from bot.retrieval import top_k
+    from bot.textutil import lexical_terms
+    from bot.topic import topic_of
+
+    every = np.arange(index.manifest.n_chunks, dtype=np.int64)
+    found = total = 0
+    for q in QUESTIONS:
+        terms = lexical_terms(topic_of(q), drop_frame=True)
+        m = index.lexical.match(terms)
+        if not len(m.ids):
+            continue
+        exact = m.score_of(every)
+        truth = set(top_k(exact, k).tolist()) - set(np.flatnonzero(exact <= 0).tolist())
+        got = set(m.ids[top_k(m.scores, k)].tolist())
+        found, total = found + len(truth & got), total + len(truth)
+    return round(found / total, 4) if total else None
 
 
 def _child(*args: str) -> dict:

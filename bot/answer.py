@@ -91,9 +91,9 @@ class Answerer:
         # index's ONNX export of the same model (no torch import).
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
-        query_encoder = encoder or index.query_encoder()
-        fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
-        vectors = RuleVectors.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
+        query_encoder = encoder or index.query_encoder(precision=settings.query_precision)
+        key = f"custom:{type(encoder).__name__}" if encoder else index.query_vectors_key(settings.query_precision)
+        vectors = RuleVectors.load_or_build(settings.index_dir, rules, query_encoder, key)
         return cls(index, query_encoder, rules, vectors)
 
     # --- set-up helpers --------------------------------------------------------

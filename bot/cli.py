@@ -168,7 +168,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             reasons = stale_reasons(settings.index_dir, settings.corpus_dir, model)
             if not reasons:
                 index = Index.load(settings.index_dir)
-                encoder = index.query_encoder()
+                encoder = index.query_encoder(precision=settings.query_precision)
         except WhodecidesError as exc:  # corrupt or unreadable counts as stale: rebuild it
             reasons, index = [exc.message], None
         if index is None:
@@ -185,8 +185,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     RuleVectors.load_or_build(
         settings.index_dir,
         load_rules(settings.rules_path),
-        encoder or index.query_encoder(),
-        index.manifest.model_fingerprint,
+        encoder or index.query_encoder(precision=settings.query_precision),
+        index.query_vectors_key(settings.query_precision),
     )
     return 0
 
@@ -197,7 +197,8 @@ def _verify_index(settings: Settings) -> int:
     from bot.index import Index, stale_reasons
 
     index = Index.load(settings.index_dir, full_check=True)
-    index.query_encoder()
+    for precision in ("fp32", "int8"):
+        index.query_encoder(precision=precision)
     m = index.manifest
     print(f"The index in {settings.index_dir} is intact: {len(m.files)} files, {m.n_chunks} chunks.")
     reasons = stale_reasons(settings.index_dir, settings.corpus_dir, resolve_model(settings.model_path))
