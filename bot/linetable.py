@@ -38,7 +38,7 @@ class LineTable:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._offsets = np.load(offsets_path(self.path), mmap_mode="r", allow_pickle=False)
+        self._offsets = np.load(offsets_path(self.path), mmap_mode="r", allow_pickle=False).view(np.ndarray)
         if self._offsets.ndim != 1 or len(self._offsets) < 1 or self._offsets.dtype != np.int64:
             raise ValueError(f"{offsets_path(self.path).name} is not a table of offsets")
         size = os.path.getsize(self.path)

@@ -24,7 +24,7 @@ from bot.textutil import lexical_terms
 
 RRF_K = 60
 DENSE_WEIGHT = 0.5
-CANDIDATES = 200  # per method
+CANDIDATES = 100  # per method
 MODES = ("dense", "lexical", "hybrid", "rrf")
 
 
@@ -101,7 +101,11 @@ class Retriever:
         if len(others):  # lexical-only candidates: their cosine from the stored vectors
             vectors = self.index.ann.reconstruct_batch(others)
             dense[~in_dense] = vectors @ query_vec
-        return _Candidates(ids, dense, matches.score_of(ids), in_dense)
+        lexical = np.zeros(len(ids), dtype=np.float32)
+        known = np.isin(ids, matches.ids)  # scored already; the others (dense-only) are looked up
+        lexical[known] = matches.scores[np.searchsorted(matches.ids, ids[known])]
+        lexical[~known] = matches.score_of(ids[~known])
+        return _Candidates(ids, dense, lexical, in_dense)
 
     def passage(self, hit: Hit, score: float | None = None) -> Passage:
         c = self.index.chunks[hit.chunk_id]

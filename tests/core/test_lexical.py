@@ -57,7 +57,7 @@ def test_saved_and_loaded_index_scores_the_same(corpus_terms: list[list[str]], t
     built = LexicalIndex.build(corpus_terms)
     built.save(tmp_path)
     loaded = LexicalIndex.load(tmp_path, len(corpus_terms))
-    assert isinstance(loaded.data, np.memmap)  # not read into memory at start
+    assert isinstance(loaded.data.base, np.memmap)  # a view of the map: not read into memory at start
     for query in QUERIES:
         terms = lexical_terms(query)
         np.testing.assert_array_equal(_full(loaded, len(corpus_terms), terms), _full(built, len(corpus_terms), terms))
