@@ -33,12 +33,15 @@ from bot.textutil import lexical_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps
+FORMAT_VERSION = 5  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
+# 5: the chunks' words
+
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"  # one JSON chunk a line; chunks.jsonl.offsets.npy beside it
 DOCS = "docs.json"  # doc_id → its chunks' id range
 STEMS = "stems.txt"  # every stemmed word of the chunks: the vocabulary that tells an English question
+WORDS = "words.txt"  # every word of the chunks: what typos are repaired towards
 
 
 class IndexCorrupt(WhodecidesError):
@@ -67,8 +70,8 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
 
 
-def chunk_stems(chunks: list[Chunk]) -> frozenset[str]:
-    return frozenset(stem(w) for c in chunks for w in words(c.text))
+def chunk_words(chunks: list[Chunk]) -> frozenset[str]:
+    return frozenset(w for c in chunks for w in words(c.text))
 
 
 @dataclass(frozen=True)
@@ -116,14 +119,16 @@ class Index:
         ann,  # noqa: ANN001 - a faiss.Index
         lexical: LexicalIndex,
         manifest: Manifest,
-        stems: frozenset[str],
+        vocabulary: frozenset[str],
         folder: Path | None = None,
+        stems: frozenset[str] | None = None,
     ) -> None:
         self.chunks = chunks
         self.ann = ann
         self.lexical = lexical
         self.manifest = manifest
-        self.stems = stems
+        self.words = vocabulary  # every word of the chunks (bot.textutil.words)
+        self.stems = frozenset(stem(w) for w in vocabulary) if stems is None else stems
         self.folder = folder  # where it was saved or loaded from; None while only built
 
     # --- building ------------------------------------------------------------
@@ -153,7 +158,7 @@ class Index:
             model_files=model_files,
             corpus_files=corpus,
         )
-        return cls(chunks, ann, lexical, manifest, chunk_stems(chunks))
+        return cls(chunks, ann, lexical, manifest, chunk_words(chunks))
 
     # --- persistence ---------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -172,6 +177,7 @@ class Index:
             write_chunks(tmp, list(self.chunks), CHUNKS, DOCS)
             self.lexical.save(tmp)
             (tmp / STEMS).write_text("\n".join(sorted(self.stems)) + "\n", encoding="utf-8")
+            (tmp / WORDS).write_text("\n".join(sorted(self.words)) + "\n", encoding="utf-8")
             encoder, known = _query_encoder_into(tmp, self.manifest, previous=folder)
             names = [str(p.relative_to(tmp)) for p in sorted(tmp.rglob("*")) if p.is_file()]
             manifest = replace(self.manifest, files=stamps(tmp, names, known), query_encoder=encoder)
@@ -230,11 +236,12 @@ class Index:
             raise IndexCorrupt(folder, f"the BM25 files are unreadable ({exc})") from exc
         try:
             stems = frozenset((folder / STEMS).read_text(encoding="utf-8").split())
+            vocabulary = frozenset((folder / WORDS).read_text(encoding="utf-8").split())
         except (OSError, ValueError) as exc:
-            raise IndexCorrupt(folder, f"{STEMS} is unreadable ({exc})") from exc
+            raise IndexCorrupt(folder, f"{STEMS} or {WORDS} is unreadable ({exc})") from exc
         if not (ann.ntotal == len(chunks) == n) or ann.d != manifest.dim:
             raise IndexCorrupt(folder, f"vectors ({ann.ntotal} × {ann.d}) and chunks ({len(chunks)}) disagree")
-        return cls(chunks, ann, lexical, manifest, stems, folder)
+        return cls(chunks, ann, lexical, manifest, vocabulary, folder, stems)
 
     def query_vectors_key(self, precision: str = "fp32") -> str:
         """What vectors made by `query_encoder(precision=...)` are cached under (the rules' vectors, say)."""

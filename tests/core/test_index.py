@@ -38,6 +38,7 @@ def test_round_trip_keeps_chunks_vectors_and_lexical_index(built: tuple[Path, Pa
         a, b = fresh.lexical.match(terms), loaded.lexical.match(terms)
         assert len(a.ids) > 0 and np.array_equal(a.ids, b.ids) and np.array_equal(a.scores, b.scores)
     assert loaded.stems == fresh.stems == {stem(w) for c in fresh.chunks for w in words(c.text)}
+    assert loaded.words == fresh.words == {w for c in fresh.chunks for w in words(c.text)}
     assert set(loaded.manifest.files) >= {VECTORS, CHUNKS, "bm25.data.npy", "stems.txt"}
     assert loaded.manifest.query_encoder is None  # a fake model has nothing to export
 
