@@ -152,7 +152,7 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
     }
 
 
-def _lexical_recall(index, k: int) -> float | None:  # noqa: ANN001
+def _lexical_recall(index, k: int) -> float | None:
     """BM25 top-k from the champion-list candidates against scoring every chunk, over the questions' topics."""
     from bot.retrieval import top_k
     from bot.textutil import lexical_terms

@@ -38,7 +38,7 @@ class SlackStandIn:
     async def stop(self) -> None:
         await self._runner.cleanup()
 
-    async def _api(self, request):  # noqa: ANN001, ANN202
+    async def _api(self, request):
         from aiohttp import web
 
         method = request.match_info["method"]
@@ -51,7 +51,7 @@ class SlackStandIn:
             body.update(channel="C0001", ts=f"{time.time():.6f}")
         return web.json_response(body)
 
-    async def _respond(self, request):  # noqa: ANN001, ANN202
+    async def _respond(self, request):
         from aiohttp import web
 
         rid = request.match_info["rid"]
@@ -191,7 +191,7 @@ def server_section(n: int, concurrency: int) -> dict:
         for key in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "CLIENT_ID", "CLIENT_SECRET"):
             env.pop(key, None)
         env.pop("TEAMS_ALLOW_UNAUTHENTICATED", None)
-        log_file = open(tmp / "serve.log", "w")  # noqa: SIM115 - closed below
+        log_file = open(tmp / "serve.log", "w")
         t = time.perf_counter()
         proc = subprocess.Popen(
             [*WHODECIDES, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log_file, stderr=log_file

@@ -94,7 +94,7 @@ def measure(n: int, *, kind: str = "auto", n_queries: int = 300, flat_queries: i
     return row
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), *, kind: str = "auto", log=print) -> list[dict]:  # noqa: ANN001
+def run(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), *, kind: str = "auto", log=print) -> list[dict]:
     rows = []
     for n in sizes:
         row = measure(n, kind=kind)

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import re
 import threading
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -15,18 +15,22 @@ from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
-from bot.results import EXAMPLE_QUESTIONS, Answer, Passage
+from bot.message import read_message
+from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
+from bot.router import Router, known_words, question_text
 from bot.rules import RuleBook, load_rules
-from bot.semantic import RuleVectors
 from bot.settings import Settings
 from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, tokens, words
 from bot.topic import topic_of
+from bot.typos import Speller, wordpiece_words
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 500  # longer input is answered on its first part, with a note
+MAX_QUESTION_CHARS = 500  # an ask longer than this is read from its end, where the question is
+MAX_MESSAGE_CHARS = 8000  # a longer message keeps its end: the question comes last
 TOP_K = 5  # passages returned
+RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later citation of a rule: 0.1)
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
 
@@ -39,11 +43,17 @@ HINT = (
     f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[1]}”"
 )
 
-NO_DECISION_HINT = (
-    "Tell me which decision you mean, for example: "
-    f"“{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
-)
+NO_DECISION_HINT = f"Tell me which decision you mean, for example: “{EXAMPLE_QUESTIONS[0]}” or “{EXAMPLE_QUESTIONS[2]}”"
 _ROLE_STEMS = frozenset(tokens("product owner manager development team vs versus"))
+
+
+@dataclass(frozen=True)
+class Reading:
+    context: str  # the whole message, typos repaired: the modifiers read it
+    topic: str  # what the ask is about
+    vec: np.ndarray
+    hits: list[Hit]
+    evidence: Evidence
 
 
 class AnswererLike(Protocol):
@@ -55,31 +65,38 @@ def _norm(text: str) -> str:
 
 
 def truncate(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
-    """The first part of a long question, cut at a sentence or word boundary."""
+    """The last part of a long text, cut at a sentence or word boundary: people ask last."""
     q = " ".join(question.split())
     if len(q) <= limit:
         return q, False
-    head = q[:limit]
-    cut = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
-    if cut > limit // 3:
-        return head[: cut + 1], True
-    space = head.rfind(" ")
-    return (head[:space] if space > limit // 3 else head), True
+    tail = q[-limit:]
+    cut = max(tail.find(". "), tail.find("? "), tail.find("! "))
+    if 0 <= cut < limit * 2 // 3:
+        return tail[cut + 2 :], True
+    space = tail.find(" ")
+    return (tail[space + 1 :] if 0 <= space < limit * 2 // 3 else tail), True
 
 
 class Answerer:
     """Topic → hybrid retrieval → rules + evidence → Answer. Thread-safe after construction."""
 
     def __init__(
-        self, index: Index, encoder: Encoder, rules: RuleBook, rule_vectors: RuleVectors | None = None
+        self,
+        index: Index,
+        encoder: Encoder,
+        rules: RuleBook,
+        router: Router | None = None,
+        speller: Speller | None = None,
     ) -> None:
         self.index = index
         self.encoder = encoder
         self.rules = rules
-        self.rule_vectors = rule_vectors
+        self.router = router
         self.retriever = Retriever(index, encoder)
         self._quote_chunks = self._map_quotes(index, rules)
         self._vocab = self._english_vocab(index, rules)
+        self.speller = speller or Speller(self._domain_words(index, rules))
+        self.known_words = known_words(rules)
         # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
@@ -93,8 +110,9 @@ class Answerer:
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
         query_encoder = encoder or index.query_encoder(precision=settings.query_precision)
         key = f"custom:{type(encoder).__name__}" if encoder else index.query_vectors_key(settings.query_precision)
-        vectors = RuleVectors.load_or_build(settings.index_dir, rules, query_encoder, key)
-        return cls(index, query_encoder, rules, vectors)
+        router = Router.load_or_build(settings.index_dir, rules, query_encoder, key)
+        speller = Speller(cls._domain_words(index, rules), wordpiece_words(model))
+        return cls(index, query_encoder, rules, router, speller)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod
@@ -112,10 +130,21 @@ class Answerer:
         return out
 
     @staticmethod
+    def _domain_words(index: Index, rules: RuleBook) -> set[str]:
+        """The words typos are repaired towards: the corpus's, and the rules' phrasings and examples."""
+        out = set(index.words)  # every word of the chunks, collected at build time
+        for r in (*rules.rules, *rules.outside):
+            out.update(w for text in (r.area, *r.trigger_texts, *r.examples) for w in words(text))
+        return out
+
+    @staticmethod
     def _english_vocab(index: Index, rules: RuleBook) -> frozenset[str]:
         vocab = set(index.stems)  # every stemmed word of the chunks, collected at build time
         for r in rules.rules:
             vocab.update(t for trig in r.triggers for t in trig)
+        # The examples are how people write at work: "postgres or mongo for the analytics store?" is English.
+        for item in (*rules.rules, *rules.outside):
+            vocab.update(stem(w) for ex in item.examples for w in words(ex))
         return frozenset(vocab)
 
     def looks_english(self, text: str) -> bool:
@@ -126,49 +155,62 @@ class Answerer:
         return known / len(ws) >= ENGLISH_SHARE
 
     # --- the use case ----------------------------------------------------------
+    def read(self, ask: str, context: str) -> Reading:
+        """What the engine reads from a message: the ask's topic, its vector, retrieval and the router."""
+        ask, _ = self.speller.correct(ask)
+        context, _ = self.speller.correct(context)
+        topic = topic_of(ask)
+        with self._lock:
+            vec = np.asarray(self.encoder.encode([question_text(ask, self.known_words)])[0], dtype=np.float32)
+        hits = self.retriever.search(topic, k=12, query_vec=vec)
+        return Reading(context, topic, vec, hits, self.evidence(vec, hits))
+
     def answer(self, question: str) -> Answer:
         if not isinstance(question, str) or not question.strip():
             raise UsageError(USAGE)
-        q, truncated = truncate(question)
+        text, cut = truncate(question, MAX_MESSAGE_CHARS)
+        msg = read_message(text)
+        ask, ask_cut = truncate(msg.ask)
+        shown = ask if cut or len(msg.text) > MAX_QUESTION_CHARS else msg.text
         notes: list[str] = []
-        if truncated:
-            notes.append(f"Your message was long, so I answered its first {len(q)} characters.")
-        if not re.search(r"[^\W\d_]", q) or not self.looks_english(q):
-            return self._unknown(q, notes, (), hint="I only understand English questions. " + HINT)
-
-        topic = topic_of(q)
-        if not set(tokens(topic, drop_frame=True)) - _ROLE_STEMS:
+        if cut or ask_cut:
+            notes.append(f"Your message was long, so I answered its last {len(ask)} characters, where the question is.")
+        if not re.search(r"[^\W\d_]", ask) or not self.looks_english(ask):
+            return self._unknown(shown, notes, (), hint="I only understand English questions. " + HINT)
+        if not set(tokens(topic_of(ask), drop_frame=True)) - _ROLE_STEMS:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
-            return self._unknown(q, notes, (), hint=NO_DECISION_HINT)
-        with self._lock:
-            vec = self.encoder.encode([topic])[0]
-        hits = self.retriever.search(topic, k=12, query_vec=np.asarray(vec, dtype=np.float32))
-        on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
-        roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
-        semantic = self.rule_vectors.best(vec) if self.rule_vectors is not None else ()
-        rec = decide(q, topic, Evidence(roles, on_topic, semantic), self.rules)
-        if rec is None or rec.owner == "UNKNOWN":
-            passages = tuple(self._passages(hits, None)) if on_topic else ()
+            return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
+        r = self.read(ask, msg.text)
+        rec = decide(r.context, r.topic, r.evidence, self.rules)
+        if rec is None or rec.owner == Owner.UNKNOWN:
+            passages = tuple(self._passages(r.hits, None)) if r.evidence.on_topic else ()
             if rec is None:
-                return self._unknown(q, notes, passages, hint=HINT)
-            return self._unknown(q, notes, passages, hint=rec.hint or HINT, rationale=rec.rationale)
+                return self._unknown(shown, notes, passages, hint=HINT)
+            return self._unknown(shown, notes, passages, hint=rec.hint or HINT, rationale=rec.rationale)
         return Answer(
-            question=q,
-            recommendation=rec.owner,  # type: ignore[arg-type]
+            question=shown,
+            recommendation=rec.owner,
             confidence=round(rec.confidence, 3),
             consulted=rec.consulted,
             rationale=rec.rationale,
             rules=rec.rules,
-            passages=tuple(self._passages(hits, rec)),
+            passages=tuple(self._passages(r.hits, rec)),
             notes=tuple(notes) + rec.notes,
         )
+
+    def evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
+        on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE
+        roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
+        if self.router is None:
+            return Evidence(roles, on_topic)
+        return Evidence(roles, on_topic, self.router.route(vec), self.router.probabilities(vec))
 
     def _unknown(
         self, q: str, notes: list[str], passages: tuple[Passage, ...], hint: str, rationale: str | None = None
     ) -> Answer:
         return Answer(
             question=q,
-            recommendation="UNKNOWN",
+            recommendation=Owner.UNKNOWN,
             confidence=0.0,
             consulted=(),
             rationale=rationale or "No rule covers this and the sources do not say clearly, so I won't guess.",
@@ -191,7 +233,7 @@ class Answerer:
             for rank, rule in enumerate(rec.rules):
                 for i, cit in enumerate(rule.citations):
                     for cid in self._quote_chunks.get((cit.doc, cit.quote), []):
-                        cited[cid] = max(cited.get(cid, 0.0), 1.0 - 0.1 * (rank + i))
+                        cited[cid] = max(cited.get(cid, 0.0), 1.0 - RULE_STEP * rank - 0.1 * i)
             for cid, weight in cited.items():
                 scored[cid] = 1.0 + weight + 0.05 * scored.get(cid, 0.0)
         by_id = {h.chunk_id: h for h in hits}
@@ -202,8 +244,4 @@ class Answerer:
         ]
 
 
-def answerer_for(settings: Settings, **kwargs: object) -> Answerer:
-    return Answerer.from_settings(settings, **kwargs)  # type: ignore[arg-type]
-
-
-__all__ = ["Answerer", "AnswererLike", "USAGE", "HINT", "truncate", "answerer_for", "Path"]
+__all__ = ["Answerer", "AnswererLike", "USAGE", "HINT", "truncate"]

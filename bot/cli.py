@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--retrieval", action="store_true", help="also compare dense, lexical and hybrid retrieval")
+    ev.add_argument("--half", choices=["tune", "check"], help="only one half of the set (split by a hash of `q`)")
     idx = sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
     idx.add_argument(
         "--if-stale", action="store_true", help="only when missing, stale (corpus, model or chunker) or corrupt"
@@ -145,9 +146,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluate import evaluate, format_report, read_cases
+    from bot.evaluate import evaluate, format_report, half_of, read_cases
 
     cases = read_cases(args.file)
+    if args.half:
+        cases = [c for c in cases if half_of(str(c["q"])) == args.half]
     report = evaluate(_answerer(settings), cases, retrieval_modes=args.retrieval)
     print(format_report(report))
     return 0
@@ -156,8 +159,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.embedding import SentenceTransformerEncoder, resolve_model
     from bot.index import Index, build_and_save, stale_reasons
+    from bot.router import Router
     from bot.rules import load_rules
-    from bot.semantic import RuleVectors
 
     if args.verify:
         return _verify_index(settings)
@@ -181,8 +184,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Indexed {m.n_chunks} chunks into {settings.index_dir} ({m.index_kind}, dim {m.dim}).")
     else:
         print(f"The index in {settings.index_dir} is up to date.")
-    # Warm the rules' vectors too, so the first question after a deploy does not pay for them.
-    RuleVectors.load_or_build(
+    # Fit the intent router too, so the first question after a deploy does not pay for it.
+    Router.load_or_build(
         settings.index_dir,
         load_rules(settings.rules_path),
         encoder or index.query_encoder(precision=settings.query_precision),

@@ -95,7 +95,7 @@ class SentenceTransformerEncoder:
         self._model = None
         self.dim = 384
 
-    def _load(self):  # noqa: ANN202
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer

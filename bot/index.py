@@ -116,7 +116,7 @@ class Index:
     def __init__(
         self,
         chunks: MemoryChunks | ChunkTable,
-        ann,  # noqa: ANN001 - a faiss.Index
+        ann,
         lexical: LexicalIndex,
         manifest: Manifest,
         vocabulary: frozenset[str],

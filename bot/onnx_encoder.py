@@ -109,7 +109,7 @@ class OnnxEncoder:
         return f"OnnxEncoder({str(self.folder)!r}, dim={self.dim}, threads={self.threads}, {self.precision})"
 
 
-def _session_options(ort, threads: int):  # noqa: ANN001, ANN202
+def _session_options(ort, threads: int):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = max(1, threads)
     opts.inter_op_num_threads = 1
@@ -159,7 +159,7 @@ def export(model: str, folder: Path) -> dict[str, object]:
     return config
 
 
-def _load_sentence_transformer(model: str):  # noqa: ANN202
+def _load_sentence_transformer(model: str):
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -171,7 +171,7 @@ def _load_sentence_transformer(model: str):  # noqa: ANN202
         raise WhodecidesError(f"Could not load the embedding model {model!r} to export it: {exc}") from exc
 
 
-def _torch_module(st):  # noqa: ANN001, ANN202
+def _torch_module(st):
     """input_ids, attention_mask → L2-normalised sentence vectors, as one module for the exporter."""
     import torch
 
@@ -180,7 +180,7 @@ def _torch_module(st):  # noqa: ANN001, ANN202
             super().__init__()
             self.st = st
 
-        def forward(self, input_ids, attention_mask):  # noqa: ANN001, ANN202
+        def forward(self, input_ids, attention_mask):
             features = {"input_ids": input_ids, "attention_mask": attention_mask}
             features["token_type_ids"] = torch.zeros_like(input_ids)
             vectors = self.st(features)["sentence_embedding"]
@@ -189,7 +189,7 @@ def _torch_module(st):  # noqa: ANN001, ANN202
     return SentenceVectors().eval()
 
 
-def _export_graph(st, folder: Path) -> None:  # noqa: ANN001
+def _export_graph(st, folder: Path) -> None:
     import torch
 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)

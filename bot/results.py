@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
-Owner = Literal["PO", "PM", "SHARED", "TEAM", "UNKNOWN"]
+
+class Owner(StrEnum):
+    """Who decides. A StrEnum, so JSON and string comparisons see the plain label ("PO")."""
+
+    PO = "PO"
+    PM = "PM"
+    SHARED = "SHARED"
+    TEAM = "TEAM"
+    UNKNOWN = "UNKNOWN"
+
 
 ROLE_NAMES: dict[str, str] = {
     "PO": "Product Owner",
@@ -73,6 +83,7 @@ class RuleMatch:
     rationale: str
     citations: tuple[Citation, ...] = ()
     consulted: tuple[str, ...] = ()
+    example: str = ""  # for a match by meaning: the area's example utterance closest to the question
 
 
 @dataclass(frozen=True)
@@ -105,10 +116,10 @@ class Answer:
             "rationale": self.rationale,
             "rules": [r.id for r in self.rules],
             "passages": [p.to_dict() for p in self.passages],
+            # Added by the engine v2 (the fields above are the original contract).
+            "confidence_label": self.confidence_label,
+            "notes": list(self.notes),
         }
-
-    def to_full_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def confidence_label(confidence: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class Rule:
     trigger_texts: tuple[str, ...] = ()
     patterns: tuple[re.Pattern[str], ...] = ()
     priority: int = 1
+    examples: tuple[str, ...] = ()  # everyday utterances the intent router learns from
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Modifier:
     citations: tuple[Citation, ...]
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
+    unless_ask: tuple[re.Pattern[str], ...] = ()  # checked on the sentence that asks, not the whole message
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Outside:
     hint: str
     triggers: tuple[tuple[str, ...], ...]
     trigger_texts: tuple[str, ...]
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,11 @@ def _regexes(raw: list[str], where: str) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+def _examples(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    examples = [" ".join(x.split()) for x in _strs(raw.get("examples"), where, "examples")]
+    return tuple(x for x in examples if x)
+
+
 def _rule(raw: dict[str, Any], where: str) -> Rule:
     rid = str(raw.get("id") or "")
     where = f"{where}, rule {rid or '?'}"
@@ -136,6 +144,7 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
         trigger_texts=tuple(texts),
         patterns=patterns,
         priority=int(raw.get("priority", 1)),
+        examples=_examples(raw, where),
     )
 
 
@@ -160,6 +169,7 @@ def _modifier(raw: dict[str, Any], where: str) -> Modifier:
         citations=_citations(raw.get("citations"), where),
         patterns=patterns,
         unless=_regexes(_strs(raw.get("unless"), where, "unless"), where),
+        unless_ask=_regexes(_strs(raw.get("unless_ask"), where, "unless_ask"), where),
     )
 
 
@@ -170,7 +180,8 @@ def _outside(raw: dict[str, Any], where: str) -> Outside:
     trig = tuple(tuple(rule_tokens(x)) for x in texts)
     if not oid or not raw.get("hint") or not trig or not all(trig):
         raise _fail(where, "needs an `id`, a `hint` and `triggers` with real words")
-    return Outside(oid, str(raw.get("area") or oid), str(raw["hint"]).strip(), trig, tuple(texts))
+    area = str(raw.get("area") or oid)
+    return Outside(oid, area, str(raw["hint"]).strip(), trig, tuple(texts), _examples(raw, where))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -208,6 +219,12 @@ def load_rules(extra: Path | None = None, shipped: Path = SHIPPED) -> RuleBook:
                     raise _fail(str(path), f"each entry of `{key}` must be a mapping")
                 if raw.get("enabled") is False:
                     table.pop(str(raw.get("id")), None)
+                    continue
+                known = table.get(str(raw.get("id")))
+                if known is not None and set(raw) == {"id", "examples"} and hasattr(known, "examples"):
+                    # An org teaches a shipped area its own phrasings without restating the rule.
+                    more = _examples(raw, str(path))
+                    table[known.id] = replace(known, examples=(*known.examples, *more))  # type: ignore[type-var]
                     continue
                 item = build(raw, str(path))
                 table[item.id] = item

@@ -19,7 +19,7 @@ _FRAME = [
     rf"\bshould\s+{_PO_PM}\s+(?:decide|own|choose|set)\b",
     rf"\b(?:does|do|should|would)\s+{_PO_PM}\b",
     rf"\b{_PO_PM}\b",
-    r"\bwho\b",
+    r"\bwho(?:'s|’s|s|se)?\b",
 ]
 _FRAME_RE = [re.compile(p, re.I) for p in _FRAME]
 
@@ -31,3 +31,20 @@ def topic_of(question: str) -> str:
         text = rx.sub(" ", text)
     text = re.sub(r"\s+([?,.!])", r"\1", " ".join(text.split())).strip(" ,.?!:;-")
     return text or question.strip()
+
+
+# A capitalised word inside a sentence that the rules never use in lower case is a name (a product, a
+# company, a person): its meaning would pull the question towards an example that shares it ("Nimbus" vs
+# "Nimbly"), so it becomes a neutral placeholder.
+_NAME = re.compile(r"(?<=[^\s.?!:;])(\s+)([A-Z][a-z]+[A-Za-z0-9]*(?:\s+[A-Z][a-z0-9]+)*)")
+NAME_PLACEHOLDER = "X"
+
+
+def mask_names(text: str, known: frozenset[str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        parts = m.group(2).split()
+        if all(p.lower() in known for p in parts):
+            return m.group(0)
+        return m.group(1) + NAME_PLACEHOLDER
+
+    return _NAME.sub(repl, text)

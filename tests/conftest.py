@@ -24,7 +24,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
+REALISTIC = ROOT / "tests" / "data" / "realistic.jsonl"
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 
 

@@ -256,6 +256,8 @@ def _rule_block(rule: RuleMatch, titles: dict[str, str]) -> dict[str, Any]:
         lines.append(safe(rule.rationale, 600))
     if rule.consulted:
         lines.append("Consult: " + safe(", ".join(rule.consulted), 300))
+    if rule.example:
+        lines.append("Matched by meaning; the closest example of this area:\n" + _quote(rule.example, 300))
     for citation in rule.citations[:3]:
         where = safe(citation.title or titles.get(citation.doc) or citation.doc, 200)
         lines.append(f"{_quote(citation.quote, 500)}\n— _{where}_")

@@ -251,6 +251,9 @@ def _rule(rule: RuleMatch) -> Container:
         TextBlock(text=f"Rule {rule.id} ({rule.area}): {owner}", weight="Bolder", wrap=True),
         TextBlock(text=_trim(rule.rationale, RATIONALE_CHARS), wrap=True),
     ]
+    if rule.example:
+        closest = f"Matched by meaning; the closest example of this area: “{_trim(rule.example, QUOTE_CHARS)}”"
+        items.append(_plain(closest, italic=False))
     for citation in rule.citations[:MAX_CITATIONS]:
         items.append(_plain(f"“{_trim(citation.quote, QUOTE_CHARS)}”", italic=True))
         items.append(TextBlock(text=f"— {citation.title or citation.doc}", size="Small", is_subtle=True))

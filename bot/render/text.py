@@ -43,4 +43,7 @@ def render_text(answer: Answer, *, passages: int = 3) -> str:
             lines.append(f"      — {cite(p)}")
     if answer.rules:
         lines.append("Rules: " + ", ".join(r.id for r in answer.rules))
+        for r in answer.rules:
+            if r.example:
+                lines.append(textwrap.fill(f"Matched {r.id} by meaning; closest example: “{r.example}”", WIDTH))
     return "\n".join(lines)

@@ -38,7 +38,7 @@ def test_ask_json_reads_stdin_and_keeps_order_and_fields(where: list[str]) -> No
     assert [r["question"] for r in rows] == questions
     assert [r["recommendation"] for r in rows] == ["PM", "UNKNOWN", "PO", "UNKNOWN"]
     for r in (rows[0], rows[2]):
-        assert list(r) == FIELDS
+        assert list(r)[: len(FIELDS)] == FIELDS  # the contract first; engine v2 adds fields after it
         assert len(r["passages"]) >= 3 and r["rules"] and 0 < r["confidence"] <= 1
         assert set(r["passages"][0]) == {"text", "title", "source", "section", "score"}
     assert rows[1]["error"] == "usage"

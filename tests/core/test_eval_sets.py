@@ -2,11 +2,11 @@
 
 import pytest
 
-from bot.evaluate import evaluate, format_report, read_cases
-from tests.conftest import DEV_SET, PARAPHRASES
+from bot.answer import Answerer
+from bot.evaluate import EvalReport, evaluate, format_report, half_of, read_cases
+from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason=f"dev set not found at {DEV_SET}")
 def test_dev_set_accuracy_and_evidence_recall(answerer) -> None:
     rep = evaluate(answerer, read_cases(DEV_SET))
     assert rep.accuracy >= 0.95, format_report(rep)
@@ -31,3 +31,61 @@ def test_report_has_confusion_matrix_and_misses(answerer, tmp_path) -> None:
     assert rep.confusion[("PO", "PM")] == 1
     assert "Who owns the roadmap?  (expected PO, got PM; evidence not in top 3)" in text
     assert set(rep.retrieval) == {"dense", "lexical", "hybrid", "rrf"}
+
+
+@pytest.fixture(scope="module")
+def realistic(answerer: Answerer) -> dict[str, EvalReport]:
+    cases = read_cases(REALISTIC)
+    return {h: evaluate(answerer, [c for c in cases if half_of(c["q"]) == h]) for h in ("tune", "check")}
+
+
+def test_realistic_set_is_split_deterministically_in_two_halves() -> None:
+    cases = read_cases(REALISTIC)
+    halves = [half_of(c["q"]) for c in cases]
+    assert len(cases) == 73 and set(halves) == {"tune", "check"}
+    assert halves == [half_of(c["q"]) for c in read_cases(REALISTIC)]
+    assert 25 <= halves.count("tune") <= 48
+
+
+def test_realistic_tuning_half(realistic: dict[str, EvalReport]) -> None:
+    """A regression guard at today's level (README): the issue's goal, 0.92 / 0.85, is not reached yet."""
+    rep = realistic["tune"]
+    assert rep.accuracy >= 0.85, format_report(rep)
+    assert rep.recall >= 0.70, format_report(rep)
+
+
+def test_realistic_check_half(realistic: dict[str, EvalReport]) -> None:
+    """Never tuned on: guards against a change that only helps the half it was made for."""
+    rep = realistic["check"]
+    assert rep.accuracy >= 0.75, format_report(rep)
+    assert rep.recall >= 0.55, format_report(rep)
+
+
+def test_high_confidence_means_something_and_not_sure_is_rare(realistic: dict[str, EvalReport]) -> None:
+    right = sum(r.by_band.get("high", [0, 0])[0] for r in realistic.values())
+    answered = sum(r.by_band.get("high", [0, 0])[1] for r in realistic.values())
+    assert answered >= 20 and right / answered >= 0.9
+    for rep in realistic.values():
+        assert rep.not_sure_on_answerable <= 0.05, format_report(rep)
+        assert rep.not_sure_precision >= 0.8, format_report(rep)
+
+
+def test_report_has_kinds_bands_and_not_sure_calibration(realistic: dict[str, EvalReport]) -> None:
+    text = format_report(realistic["tune"])
+    assert "accuracy by kind:" in text and "decoy:" in text and "context:" in text
+    assert "accuracy by confidence band:" in text and "high:" in text
+    assert "not sure: precision" in text
+
+
+def test_calibration_table_measures_scores_before_the_thresholds(answerer: Answerer) -> None:
+    from bot.calibrate import measure, report
+    from bot.decide import NOT_SURE_BELOW
+
+    sure = measure(answerer, "who decides the price of the enterprise tier?", "PM")
+    outside = measure(answerer, "who approves my vacation days in december?", "UNKNOWN")
+    assert sure.owner == "PM" and sure.top >= NOT_SURE_BELOW and sure.lead > 0.3
+    assert outside.owner == "UNKNOWN"
+    table = report([sure, outside])
+    assert "not sure below | precision  recall" in table and "lead at least | answers  accuracy" in table
+    row = next(line for line in table.splitlines() if line.strip().startswith(f"{NOT_SURE_BELOW:.2f}"))
+    assert row.split()[2:4] == ["1.000", "1.000"]  # at today's threshold: the outside one, and only it

@@ -9,11 +9,11 @@ import pytest
 
 from bot.answer import Answerer
 from bot.evaluate import evaluate, read_cases
-from tests.conftest import DEV_SET, PARAPHRASES
+from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC
 
 
 @pytest.fixture(scope="module")
-def int8_answerer(real_settings, tmp_path_factory: pytest.TempPathFactory) -> Answerer:  # noqa: ANN001
+def int8_answerer(real_settings, tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     folder = tmp_path_factory.mktemp("int8") / "index"
     shutil.copytree(real_settings.index_dir, folder)  # its own cache of the rules' vectors
     return Answerer.from_settings(real_settings.with_(index_dir=folder, query_precision="int8"))
@@ -24,15 +24,15 @@ def _score(answerer: Answerer, path: Path) -> tuple[int, int, int]:
     return rep.n, rep.correct, rep.evidence_hits
 
 
-def test_the_int8_answerer_really_runs_int8(int8_answerer: Answerer, answerer) -> None:  # noqa: ANN001
+def test_the_int8_answerer_really_runs_int8(int8_answerer: Answerer, answerer) -> None:
     assert int8_answerer.encoder.precision == "int8" and answerer.encoder.precision == "fp32"
-    rule_vectors = int8_answerer.rule_vectors.vectors
-    assert rule_vectors.shape == answerer.rule_vectors.vectors.shape
-    assert abs(rule_vectors - answerer.rule_vectors.vectors).max() > 1e-3  # encoded by int8, not reused
+    examples = int8_answerer.router.example_vectors
+    assert examples.shape == answerer.router.example_vectors.shape
+    assert abs(examples - answerer.router.example_vectors).max() > 1e-3  # the router fitted on int8, not reused
 
 
-@pytest.mark.parametrize("path", [PARAPHRASES, DEV_SET], ids=["paraphrases", "dev"])
-def test_eval_sets_score_the_same_with_int8(int8_answerer: Answerer, answerer, path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("path", [PARAPHRASES, DEV_SET, REALISTIC], ids=["paraphrases", "dev", "realistic"])
+def test_eval_sets_score_the_same_with_int8(int8_answerer: Answerer, answerer, path: Path) -> None:
     if not path.exists():
         pytest.skip(f"{path} not found")
     assert _score(int8_answerer, path) == _score(answerer, path)

@@ -47,43 +47,45 @@ def test_triggers_match_words_in_order_with_small_gaps() -> None:
         ("One person does both roles here: who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We don't use Scrum. Who decides what the team works on next sprint?", "PM", "ctx-no-scrum"),
         ("Our teams use Kanban; who writes the user stories?", "PM", "ctx-no-scrum"),
-        ("Ten Scrum teams ship one release: who sets the release goal?", "PM", "ctx-many-teams-overall"),
+        (
+            "Ten Scrum teams ship one release: who makes sure the backlog items are ready?",
+            "PM",
+            "ctx-many-teams-overall",
+        ),
     ],
 )
-def test_context_modifiers(question: str, owner: str, rule: str) -> None:
-    rec = decide(question, topic_of(question), NO_EVIDENCE, BOOK)
-    assert rec is not None and rec.owner == owner
-    assert rec.rules[0].id == rule and rec.notes
+def test_context_modifiers(answerer, question: str, owner: str, rule: str) -> None:
+    ans = answerer.answer(question)
+    assert ans.recommendation == owner
+    assert ans.rules[0].id == rule and ans.notes
 
 
-def test_modifiers_leave_technical_decisions_to_the_team() -> None:
-    q = "We are a tiny startup without Scrum. Who picks the database?"
-    rec = decide(q, topic_of(q), NO_EVIDENCE, BOOK)
-    assert rec is not None and rec.owner == "TEAM"
+def test_modifiers_leave_technical_decisions_to_the_team(answerer) -> None:
+    ans = answerer.answer("We are a tiny startup without Scrum. Who picks the database?")
+    assert ans.recommendation == "TEAM"
 
 
-def test_many_teams_but_one_teams_part_goes_to_the_po() -> None:
-    q = "With many Scrum teams on one release, who sets the release goal for our team's part?"
-    rec = decide(q, topic_of(q), NO_EVIDENCE, BOOK)
-    assert rec is not None and rec.owner == "PO" and rec.rules[0].id == "po-team-release-goal"
+def test_many_teams_but_one_teams_part_goes_to_the_po(answerer) -> None:
+    ans = answerer.answer("With many Scrum teams on one release, who sets the release goal for our team's part?")
+    assert ans.recommendation == "PO" and ans.rules[0].id == "po-team-release-goal"
 
 
 def test_evidence_adjusts_confidence() -> None:
     q = "Who decides the price?"
-    agree = decide(q, topic_of(q), Evidence((("PM", 1.0),) * 3, True), BOOK)
-    disagree = decide(q, topic_of(q), Evidence((("PO", 1.0),) * 3, True), BOOK)
-    neutral = decide(q, topic_of(q), NO_EVIDENCE, BOOK)
+    router = {"pm-pricing": 0.45, "po-backlog-order": 0.3}
+    agree = decide(q, topic_of(q), Evidence((("PM", 1.0),) * 3, True, probabilities=router), BOOK)
+    disagree = decide(q, topic_of(q), Evidence((("PO", 1.0),) * 3, True, probabilities=router), BOOK)
+    neutral = decide(q, topic_of(q), Evidence((), True, probabilities=router), BOOK)
     assert agree and disagree and neutral
     assert agree.owner == disagree.owner == "PM"
     assert agree.confidence > neutral.confidence > disagree.confidence
 
 
-def test_no_rule_uses_strong_on_topic_evidence_but_never_guesses_off_topic() -> None:
+def test_without_router_or_strong_trigger_it_does_not_guess() -> None:
     q = "Who decides the thing nobody has a rule for?"
-    strong = decide(q, topic_of(q), Evidence((("PO", 1.0), ("PO", 0.9), (None, 0.5)), True), BOOK)
-    assert strong is not None and strong.owner == "PO" and strong.confidence <= 0.55 and strong.rules == ()
-    assert decide(q, topic_of(q), Evidence((("PO", 1.0), ("PM", 1.0)), True), BOOK) is None  # split
-    assert decide(q, topic_of(q), Evidence((("PO", 1.0),), False), BOOK) is None  # off topic
+    assert decide(q, topic_of(q), Evidence((("PO", 1.0), ("PO", 0.9)), True), BOOK) is None
+    weak = {"pm-pricing": 0.15, "po-backlog-order": 0.1}  # nothing near the "not sure" line
+    assert decide(q, topic_of(q), Evidence((), True, probabilities=weak), BOOK) is None
 
 
 def test_org_rules_override_disable_and_add(tmp_path: Path) -> None:
@@ -147,28 +149,25 @@ def test_missing_org_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     "question",
     ["Who runs the sprint retrospective?", "Who removes impediments for the team?", "Who hires new developers?"],
 )
-def test_outside_areas_are_not_sure_with_a_hint_not_a_guess(question: str) -> None:
-    rec = decide(question, topic_of(question), Evidence((("PO", 1.0),) * 3, True), BOOK)
-    assert rec is not None and rec.owner == "UNKNOWN" and rec.hint and rec.rules == ()
+def test_outside_areas_are_not_sure_with_a_hint_not_a_guess(answerer, question: str) -> None:
+    ans = answerer.answer(question)
+    assert ans.recommendation == "UNKNOWN" and ans.hint and ans.rules == ()
+    assert "Scrum Master" in ans.hint or "HR" in ans.hint
 
 
-def test_a_stronger_rule_beats_an_outside_word() -> None:
-    q = "Who orders the product backlog items discussed in the retrospective?"
-    rec = decide(q, topic_of(q), NO_EVIDENCE, BOOK)
-    assert rec is not None and rec.owner == "PO"
+def test_a_stronger_rule_beats_an_outside_word(answerer) -> None:
+    ans = answerer.answer("Who orders the product backlog items discussed in the retrospective?")
+    assert ans.recommendation == "PO"
 
 
-def test_semantic_fallback_only_when_close_and_unrivalled() -> None:
-    q = "Who figures out the enterprise plan's list price?"
-    close = Evidence((), True, semantic=(("pm-pricing", 0.8), ("po-backlog-order", 0.3)))
-    rivalled = Evidence((), True, semantic=(("pm-pricing", 0.8), ("po-backlog-order", 0.79)))
-    far = Evidence((), True, semantic=(("pm-pricing", 0.4),))
-    topic = "enterprise plan's list frobnication"  # no trigger fires on this topic
-    assert match_rules(topic, BOOK) == []
-    rec = decide(q, topic, close, BOOK)
-    assert rec is not None and rec.owner == "PM" and rec.rules[0].id == "pm-pricing" and rec.confidence < 0.7
-    assert decide(q, topic, rivalled, BOOK) is None
-    assert decide(q, topic, far, BOOK) is None
+def test_close_owners_are_a_close_call_with_the_other_reading() -> None:
+    q = "who decides this one?"
+    close = {"pm-pricing": 0.42, "po-backlog-order": 0.38}
+    rec = decide(q, "this one", Evidence((), True, probabilities=close), BOOK)
+    assert rec is not None and rec.owner == "PM" and rec.confidence <= 0.6
+    assert any("if you mean ordering and prioritising the product backlog" in n.lower() for n in rec.notes)
+    clear = decide(q, "this one", Evidence((), True, probabilities={"pm-pricing": 0.8, "po-backlog-order": 0.05}), BOOK)
+    assert clear is not None and clear.confidence > rec.confidence and not clear.notes
 
 
 @pytest.mark.parametrize(
@@ -179,6 +178,5 @@ def test_a_lone_keyword_in_a_question_about_something_else_is_not_answered(quest
 
 
 @pytest.mark.parametrize(("question", "owner"), [("pricing", "PM"), ("Roadmap?", "PM"), ("What about pricing?", "PM")])
-def test_a_bare_decision_as_typed_after_the_slash_command_is_answered(question: str, owner: str) -> None:
-    rec = decide(question, topic_of(question), NO_EVIDENCE, BOOK)
-    assert rec is not None and rec.owner == owner
+def test_a_bare_decision_as_typed_after_the_slash_command_is_answered(answerer, question: str, owner: str) -> None:
+    assert answerer.answer(question).recommendation == owner

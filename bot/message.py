@@ -1,0 +1,88 @@
+"""A chat message split into the sentence that asks and the story around it.
+
+People tell a story first and ask last ("we're 5 people… the PM is swamped… who decides X?"). The sentence that
+asks names the decision; the story only sets context (company size, Scrum or not, how many teams), so the
+decision area is read from the ask and the modifiers from the whole message. An ask that only points back
+("who decides this?", "is that a PO or a PM?") borrows the sentence before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.textutil import FRAME_WORDS, STOPWORDS, words
+
+# Sentence ends, line breaks, emoji and dashes between clauses all separate what people write in chat.
+_BREAK = re.compile(
+    r"(?<=[.?!])[\"')\]]*\s+"  # . ? ! then space
+    r"|\s*\n+\s*"  # line breaks
+    r"|\s+[—–]\s+|\s+-{1,2}\s+"  # a dash between clauses
+    r"|(?<=\w)[:;]\s+"  # "tiny thing: should …", "side q: who …"
+    r"|,\s+(?=(?:who|whose|who's|which\s+of)\b)"  # "the readout is at 10, who's ordering the bagels?"
+    r"|,?\s+but\s+(?=(?:who|whose|who's|which)\b)"  # "the PM is great at decks, but who tells us what's next?"
+    r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\uFE0F?\s*"  # emoji
+)
+# A sentence that asks about who decides, owns or should do something.
+_ASKS = re.compile(
+    r"\b(who|whom|whose|who's|whos|which\s+(?:of\s+(?:you|us|them|the\s+two)|role|one|person|product\s+person)|"
+    r"is\s+(?:that|this|it)\s+(?:a|an|the|our|their)?\s*(?:po|pm|product|dev|eng|team)\w*|"
+    r"(?:po|pm|product\s+owner|product\s+manager)\s+or\s+(?:the\s+)?(?:po|pm|product\s+owner|product\s+manager|"
+    r"team|devs?|eng\w*)|(?:product|eng\w*|dev|team)\s+(?:call|decision|question|thing)|our\s+call|"
+    r"whose\s+call|do\s+we\s+(?:have\s+to\s+)?(?:wait|ask|need)|should\s+(?:we|i|the|it|that|this))\b",
+    re.I,
+)
+_POINTS_BACK = frozenset("this that it these those them they its such".split())
+# Verbs and fillers of an ask that name no decision ("who's supposed to handle that for us?").
+_THIN = frozenset(
+    """supposed meant going gonna wanna need needs needed ask asked answer answers handle handles deal sort
+    know anyone anybody does really actually exactly even here around normally usually now rn tho though
+    like just pls please hey hi ok okay q question side quick guys folks team us devs dev go talk ping ask
+    contact reach turn""".split()
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str  # the whole message, white space folded
+    ask: str  # the sentence(s) that ask: what the decision is read from
+    sentences: tuple[str, ...]
+
+    @property
+    def context(self) -> str:
+        """The whole message: the modifiers read company size, Scrum and teams from the story too."""
+        return self.text
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = (p.strip(" ,") for p in _BREAK.split(text))
+    return [p for p in parts if p and re.search(r"[^\W\d_]", p)]
+
+
+def asks(sentence: str) -> bool:
+    return bool(_ASKS.search(sentence)) or sentence.rstrip().endswith("?")
+
+
+def _content(sentence: str) -> list[str]:
+    return [w for w in words(sentence) if w not in STOPWORDS and w not in FRAME_WORDS and w not in _THIN]
+
+
+def points_back(sentence: str) -> bool:
+    """An ask that names nothing itself: its decision is in the sentence before."""
+    content = _content(sentence)
+    return not content or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) < 3)
+
+
+def read_message(text: str) -> Message:
+    folded = " ".join(text.split())
+    sentences = split_sentences(text) or [folded]
+    if len(sentences) == 1:
+        return Message(folded, folded, tuple(sentences))
+    # The last sentence that asks "who" is the question; a bare "?" sentence only when none does.
+    idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
+    if idx is None:
+        idx = next((i for i in range(len(sentences) - 1, -1, -1) if asks(sentences[i])), len(sentences) - 1)
+    start = idx
+    while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
+        start -= 1
+    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences))

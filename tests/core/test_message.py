@@ -1,0 +1,60 @@
+"""The ask, not the story: a message is split into sentences and the one that asks names the decision."""
+
+import pytest
+
+from bot.message import asks, points_back, read_message, split_sentences
+
+
+def test_sentences_split_on_ends_breaks_dashes_colons_and_emoji() -> None:
+    text = "ok so 🙃 the launch slipped — again. quick q: who owns the backlog?\nthanks"
+    expected = ["ok so", "the launch slipped", "again.", "quick q", "who owns the backlog?", "thanks"]
+    assert split_sentences(text) == expected
+
+
+def test_a_story_then_a_question_reads_the_question() -> None:
+    msg = read_message(
+        "Marketing keeps pushing a new pricing tier for the summer. Finance agrees. "
+        "Totally separate thing: who decides which stories go into our next sprint?"
+    )
+    assert msg.ask == "who decides which stories go into our next sprint?"
+    assert "pricing tier" in msg.context  # the story stays available to the context modifiers
+
+
+def test_an_ask_that_points_back_borrows_the_sentence_before() -> None:
+    msg = read_message("We have to choose between two message brokers for the audit log. Whose call is that?")
+    assert msg.ask == "We have to choose between two message brokers for the audit log. Whose call is that?"
+    assert points_back("whose call is that?") and points_back("who decides this?")
+    assert not points_back("who decides what goes into the next sprint?")
+
+
+def test_a_comma_before_who_starts_the_ask() -> None:
+    assert read_message("the churn review is at 2, who's booking the room?").ask == "who's booking the room?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asking"),
+    [
+        ("who owns the roadmap", True),
+        ("is that a PO thing or a PM thing", True),
+        ("is this a product call or ours?", True),
+        ("the roadmap slipped again", False),
+        ("we shipped the billing page last week.", False),
+    ],
+)
+def test_asks(sentence: str, asking: bool) -> None:
+    assert asks(sentence) is asking
+
+
+def test_a_single_sentence_is_its_own_ask() -> None:
+    msg = read_message("  who   sets the price?  ")
+    assert msg.ask == msg.text == "who sets the price?"
+
+
+def test_the_answer_is_keyed_on_the_ask_not_the_story(answerer) -> None:
+    # The story names pricing (the PM's); the ask is about the sprint order (the PO's).
+    ans = answerer.answer(
+        "Long week. Sales keeps asking about a cheaper plan for schools and finance wants new discount rules "
+        "before the board meeting, which is a whole other story. Anyway, who decides the order of the tickets "
+        "we pick up in the coming sprint?"
+    )
+    assert ans.recommendation == "PO"
