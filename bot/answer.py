@@ -108,9 +108,9 @@ class Answerer:
         # index's ONNX export of the same model (no torch import).
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
-        query_encoder = encoder or index.query_encoder(precision=settings.query_precision)
-        key = f"custom:{type(encoder).__name__}" if encoder else index.query_vectors_key(settings.query_precision)
-        router = Router.load_or_build(settings.index_dir, rules, query_encoder, key)
+        query_encoder = encoder or index.query_encoder()
+        fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
+        router = Router.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
         speller = Speller(cls._domain_words(index, rules), wordpiece_words(model))
         return cls(index, query_encoder, rules, router, speller)
 

@@ -171,7 +171,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             reasons = stale_reasons(settings.index_dir, settings.corpus_dir, model)
             if not reasons:
                 index = Index.load(settings.index_dir)
-                encoder = index.query_encoder(precision=settings.query_precision)
+                encoder = index.query_encoder()
         except WhodecidesError as exc:  # corrupt or unreadable counts as stale: rebuild it
             reasons, index = [exc.message], None
         if index is None:
@@ -188,8 +188,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     Router.load_or_build(
         settings.index_dir,
         load_rules(settings.rules_path),
-        encoder or index.query_encoder(precision=settings.query_precision),
-        index.query_vectors_key(settings.query_precision),
+        encoder or index.query_encoder(),
+        index.manifest.model_fingerprint,
     )
     return 0
 
@@ -200,8 +200,7 @@ def _verify_index(settings: Settings) -> int:
     from bot.index import Index, stale_reasons
 
     index = Index.load(settings.index_dir, full_check=True)
-    for precision in ("fp32", "int8"):
-        index.query_encoder(precision=precision)
+    index.query_encoder()
     m = index.manifest
     print(f"The index in {settings.index_dir} is intact: {len(m.files)} files, {m.n_chunks} chunks.")
     reasons = stale_reasons(settings.index_dir, settings.corpus_dir, resolve_model(settings.model_path))

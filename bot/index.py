@@ -243,15 +243,10 @@ class Index:
             raise IndexCorrupt(folder, f"vectors ({ann.ntotal} × {ann.d}) and chunks ({len(chunks)}) disagree")
         return cls(chunks, ann, lexical, manifest, vocabulary, folder, stems)
 
-    def query_vectors_key(self, precision: str = "fp32") -> str:
-        """What vectors made by `query_encoder(precision=...)` are cached under (the rules' vectors, say)."""
-        fingerprint = self.manifest.model_fingerprint
-        return fingerprint if precision == "fp32" else f"{fingerprint}:{precision}"
-
-    def query_encoder(self, *, threads: int = 1, precision: str = "fp32") -> Encoder:
+    def query_encoder(self, *, threads: int = 1) -> Encoder:
         """The encoder for questions: the index's ONNX export, else sentence-transformers (a slow start)."""
         if self.folder is not None and self.manifest.query_encoder is not None:
-            return onnx_encoder.OnnxEncoder(self.folder, threads=threads, precision=precision)
+            return onnx_encoder.OnnxEncoder(self.folder, threads=threads)
         log.warning(
             "The index in %s holds no ONNX query encoder: questions are encoded with sentence-transformers, "
             "which takes seconds to load. Rebuild it with `whodecides index` to fix this.",

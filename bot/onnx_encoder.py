@@ -29,11 +29,9 @@ log = logging.getLogger(__name__)
 
 GRAPH = "encoder.onnx"
 WEIGHTS = "encoder.onnx.data"  # the name the graph refers to: do not rename one without the other
-INT8_GRAPH = "encoder.int8.onnx"  # dynamically quantised weights, held inline (~3× smaller)
 TOKENIZER = "encoder.tokenizer.json"
 CONFIG = "encoder.json"
-FILES = (GRAPH, WEIGHTS, INT8_GRAPH, TOKENIZER, CONFIG)
-PRECISIONS = {"fp32": GRAPH, "int8": INT8_GRAPH}
+FILES = (GRAPH, WEIGHTS, TOKENIZER, CONFIG)
 FORMAT = 1
 MIN_COSINE = 0.999  # an export that strays further from sentence-transformers is refused
 PROBES = (
@@ -50,20 +48,16 @@ class OnnxEncoder:
     """Encode texts like SentenceTransformer(model).encode(texts, normalize_embeddings=True).
 
     Thread-safe: ONNX Runtime allows concurrent `run` calls on one session and the tokenizer is not mutated.
-    `precision="int8"` runs the dynamically quantised graph: about twice as fast, vectors within cosine ~0.95 of
-    fp32 (the README's Performance section says what it changes).
+    fp32 only: int8 quantisation changes the eval sets' scores (the README's Performance section).
     """
 
     thread_safe = True
 
-    def __init__(self, folder: Path, *, threads: int = 1, precision: str = "fp32") -> None:
+    def __init__(self, folder: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = Path(folder)
-        if precision not in PRECISIONS:
-            choices = " or ".join(PRECISIONS)
-            raise WhodecidesError(f"WHODECIDES_QUERY_PRECISION must be {choices}, not {precision!r}.")
         try:
             config = json.loads((folder / CONFIG).read_text())
             self.dim: int = int(config["dim"])
@@ -73,7 +67,7 @@ class OnnxEncoder:
             self._tokenizer.enable_truncation(max_length=self.max_seq_length)
             self._tokenizer.enable_padding(pad_id=int(config["pad_id"]), pad_token=str(config["pad_token"]))
             self._session = ort.InferenceSession(
-                str(folder / PRECISIONS[precision]), _session_options(ort, threads), providers=["CPUExecutionProvider"]
+                str(folder / GRAPH), _session_options(ort, threads), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph, json ValueError, ...
             raise WhodecidesError(
@@ -82,7 +76,6 @@ class OnnxEncoder:
             ) from exc
         self.folder = folder
         self.threads = threads
-        self.precision = precision
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """float32 (len(texts), dim), rows L2-normalised. Batches are length-sorted to pad little."""
@@ -106,7 +99,7 @@ class OnnxEncoder:
         return vectors
 
     def __repr__(self) -> str:
-        return f"OnnxEncoder({str(self.folder)!r}, dim={self.dim}, threads={self.threads}, {self.precision})"
+        return f"OnnxEncoder({str(self.folder)!r}, dim={self.dim}, threads={self.threads})"
 
 
 def _session_options(ort, threads: int):
@@ -154,7 +147,6 @@ def export(model: str, folder: Path) -> dict[str, object]:
     if cosine < MIN_COSINE:
         raise WhodecidesError(f"The ONNX export of {model} does not reproduce its vectors (cosine {cosine:.5f}).")
     config["min_probe_cosine"] = round(float(cosine), 6)
-    _quantize(folder)
     (folder / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
     return config
 
@@ -235,19 +227,6 @@ def _fuse(folder: Path) -> bool:
     except Exception as exc:  # an unknown architecture: the plain graph is still right
         log.warning("ONNX fusions skipped (%s: %s)", type(exc).__name__, exc)
         return False
-
-
-def _quantize(folder: Path) -> None:
-    """int8 weights, activations quantised per call (ONNX Runtime's dynamic quantisation)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # it advises "pre-processing" on the root logger, a note for developers
-    try:
-        quantize_dynamic(str(folder / GRAPH), str(folder / INT8_GRAPH), weight_type=QuantType.QInt8)
-    finally:
-        root.setLevel(level)
 
 
 def _min_cosine(folder: Path, reference: np.ndarray) -> float:

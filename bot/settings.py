@@ -22,7 +22,6 @@ class Settings:
     index_dir: Path = ROOT / "index"
     model_path: str | None = None  # None: the bundled all-MiniLM-L6-v2
     rules_path: Path | None = None  # an org's extra/override rules (WHODECIDES_RULES)
-    query_precision: str = "fp32"  # the ONNX query encoder: fp32, or int8 (faster, see the README)
     database_url: str = f"sqlite:///{ROOT / 'var' / 'whodecides.db'}"
     port: int = 3000
     host: str = "0.0.0.0"
@@ -54,7 +53,6 @@ class Settings:
         put("index_dir", "WHODECIDES_INDEX", Path)
         put("model_path", "WHODECIDES_MODEL")
         put("rules_path", "WHODECIDES_RULES", Path)
-        put("query_precision", "WHODECIDES_QUERY_PRECISION", lambda v: v.strip().lower())
         put("database_url", "DATABASE_URL")
         put("host", "HOST")
         put("slack_bot_token", "SLACK_BOT_TOKEN")

@@ -192,17 +192,3 @@ def test_matches_sentence_transformers(encoder: OnnxEncoder) -> None:
     assert cosines.min() >= 0.999, f"cosine {cosines.min():.5f} for {TEXTS[worst][:60]!r}"
     # Not just aligned: the same vectors (no drift in scale or sign).
     np.testing.assert_allclose(got, want, atol=2e-3)
-
-
-def test_int8_is_exported_beside_fp32_and_stays_close(real_index_dir: Path, encoder: OnnxEncoder) -> None:
-    int8 = OnnxEncoder(real_index_dir, precision="int8")
-    assert (real_index_dir / onnx_encoder.INT8_GRAPH).stat().st_size < (
-        real_index_dir / onnx_encoder.WEIGHTS
-    ).stat().st_size / 2
-    on_topic = TEXTS[6:20]
-    a, b = encoder.encode(on_topic), int8.encode(on_topic)
-    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
-    cosines = np.sum(a * b, axis=1)
-    assert cosines.min() > 0.9 and not np.allclose(a, b, atol=1e-4)  # close, but really another graph
-    with pytest.raises(WhodecidesError, match="WHODECIDES_QUERY_PRECISION must be fp32 or int8"):
-        OnnxEncoder(real_index_dir, precision="fp16")
