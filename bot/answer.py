@@ -28,7 +28,7 @@ from bot.typos import Speller, wordpiece_words
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500  # an ask longer than this is read from its end, where the question is
-MAX_MESSAGE_CHARS = 8000  # a longer message keeps its end: the question comes last
+MAX_MESSAGE_CHARS = 40_000  # Slack's own cap on a message; anything longer keeps its end
 TOP_K = 5  # passages returned
 RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later citation of a rule: 0.1)
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
@@ -173,8 +173,10 @@ class Answerer:
         ask, ask_cut = truncate(msg.ask)
         shown = ask if cut or len(msg.text) > MAX_QUESTION_CHARS else msg.text
         notes: list[str] = []
-        if cut or ask_cut:
+        if ask_cut:
             notes.append(f"Your message was long, so I answered its last {len(ask)} characters, where the question is.")
+        elif shown != msg.text:
+            notes.append("Your message was long, so I answered the question in it; the rest was read as context.")
         if not re.search(r"[^\W\d_]", ask) or not self.looks_english(ask):
             return self._unknown(shown, notes, (), hint="I only understand English questions. " + HINT)
         if not set(tokens(topic_of(ask), drop_frame=True)) - _ROLE_STEMS:

@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or questions on stdin)")
     ask.add_argument("question", nargs="*", help="the question; none: read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    sub.add_parser("chat", parents=[common], help="a local chat in the terminal (stdin until end of input)")
+    sub.add_parser("chat", parents=[common], help="a local chat in the terminal (until exit, quit or end of input)")
     sub.add_parser("run", parents=[common], help="serve when Slack/Teams are configured, else a local chat")
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
     ev.add_argument("file", type=Path)
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
     fb = sub.add_parser("feedback", parents=[common], help="the 👍/👎 feedback stored in DATABASE_URL")
-    fb.add_argument("--json", action="store_true", help="one JSON object per row")
+    fb.add_argument("--json", action="store_true", help="one JSON object per row ([] when there is none)")
     pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
     pkg.add_argument("--out", type=Path, help="zip path (default: dist/whodecides-teams.zip)")
     return p
@@ -79,7 +79,12 @@ def _usage_json(question: str, message: str) -> dict:
     }
 
 
-def _ask_lines(answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False) -> None:  # noqa: ANN001
+EXIT_WORDS = {"exit", "quit", "/exit", "/quit"}
+
+
+def _ask_lines(  # noqa: ANN001
+    answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, prompt: bool = False, chat: bool = False
+) -> None:
     from bot.render.text import render_text
 
     if prompt:
@@ -87,6 +92,8 @@ def _ask_lines(answerer, lines: Iterable[str], out: TextIO, *, as_json: bool, pr
         out.flush()
     for raw in lines:
         line = raw.rstrip("\n")
+        if chat and line.strip().lower() in EXIT_WORDS:
+            break
         try:
             ans = answerer.answer(line)
         except UsageError as exc:
@@ -131,8 +138,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     answerer = _answerer(settings, progress=True)
     interactive = sys.stdin.isatty()
     if interactive:
-        print("whodecides: ask who should decide something (Ctrl-D to quit).")
-    _ask_lines(answerer, sys.stdin, sys.stdout, as_json=False, prompt=interactive)
+        print("whodecides: ask who should decide something (exit, quit or Ctrl-D to leave).")
+    _ask_lines(answerer, sys.stdin, sys.stdout, as_json=False, prompt=interactive, chat=True)
     return 0
 
 
@@ -231,6 +238,8 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as exc:  # noqa: BLE001 - a database error is shown as one line, not a traceback
         raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     if args.json:
+        if not rows:
+            print("[]")  # valid JSON for "nothing yet", rather than no output at all
         for platform, rec, vote, n in rows:
             print(json.dumps({"platform": platform, "recommendation": rec, "vote": vote, "count": n}))
         return 0

@@ -80,6 +80,13 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
+    if not corpus_dir.exists():
+        raise WhodecidesError(
+            f"The corpus folder {corpus_dir} does not exist: check --corpus or WHODECIDES_CORPUS "
+            "(the default is corpus/ in the project)."
+        )
+    if not corpus_dir.is_dir():
+        raise WhodecidesError(f"The corpus {corpus_dir} is not a folder: point --corpus at a folder of .md files.")
     docs = [d for d in (read_document(p) for p in corpus_files(corpus_dir)) if d is not None]
     if not docs:
         raise WhodecidesError(

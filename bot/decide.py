@@ -60,11 +60,17 @@ _HOW_BUILT = re.compile(
     r"cache|speed|optimi[sz]e|refactor|split|design\s+the\s+(?:api|schema|data|service|system))\w*",
     re.I,
 )
-_ALTERNATIVES = re.compile(r"\b[\w.+#/-]+\s+(?:vs\.?|versus)\s+(?:an?\s+|the\s+)?[\w.+#/-]+", re.I)
+_ALTERNATIVES = re.compile(
+    r"\b[\w.+#/-]+\s+(?:vs\.?|versus)\s+(?:an?\s+|the\s+)?[\w.+#/-]+"
+    # "do we use okta or auth0?": what a team uses is a tool, whatever the tools are called
+    r"|\b(?:use|using|adopt|switch\s+to|migrate\s+to)\s+[\w.+#/-]+\s+(?:or|instead\s+of)\s+[\w.+#/-]+",
+    re.I,
+)
 # "is that a product call or ours?", "a product decision or an eng one?": the asker suspects it is technical.
 _PRODUCT_OR_ENG = re.compile(
     r"\b(?:product|business)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?"
     r"(?:eng\w*|tech\w*|dev\w*|ours|our\s+call|the\s+team'?s)"
+    r"|\b(?:decide|call|choose|pick)\s+(?:it\s+|this\s+|that\s+)?(?:ourselves|on\s+our\s+own)\b"
     r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b",
     re.I,
 )

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from bot.answer import AnswererLike
 from bot.errors import WhodecidesError
+from bot.http_guard import BodyGuard
 from bot.settings import Settings
 from bot.store import EventDedupe, FeedbackStore, create_schema, make_engine
 
@@ -54,6 +55,7 @@ def build_server(
     api.state.settings = settings
     api.state.feedback_store = feedback_store
     api.state.slack_app = None
+    api.add_middleware(BodyGuard)  # size limit and body deadline before any handler reads a byte
 
     @api.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -86,6 +88,7 @@ def _mount_slack(
     from slack_sdk.signature import SignatureVerifier
 
     from bot.slack.app import INSTALL_PATH, REDIRECT_PATH, build_slack_app
+    from bot.slack.request_checks import shape_problem, signature_problem
 
     slack_app = build_slack_app(settings, answerer, client, engine=engine, feedback_store=feedback_store, dedupe=dedupe)
     handler = AsyncSlackRequestHandler(slack_app)
@@ -100,11 +103,18 @@ def _mount_slack(
         500; checking the v0 signature here first makes every forgery a plain 401.
         """
         body = await request.body()
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        refused = signature_problem(verifier, body, request.headers)
+        if refused:
+            log.warning("Slack request refused (401): %s", refused)
             return Response(status_code=401, content=b'{"error":"invalid request"}', media_type="application/json")
+        malformed = shape_problem(body, request.headers.get("content-type"))
+        if malformed:
+            log.warning("Slack request malformed (400): %s", malformed)
+            return Response(status_code=400, content=b'{"error":"malformed request"}', media_type="application/json")
         try:
             return await handler.handle(request)
         except ValueError:  # a signed body that is not what its content type says
+            log.warning("Slack request malformed (400): unreadable body")
             return Response(status_code=400, content=b'{"error":"malformed request"}', media_type="application/json")
 
     if settings.slack_oauth_enabled:
@@ -125,8 +135,6 @@ def _fail(message: str) -> None:
 
 def serve(settings: Settings, port: int | None = None) -> None:
     """`whodecides serve`: check the configuration, load the engine, run uvicorn until stopped."""
-    import uvicorn
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings.check_slack()
@@ -145,9 +153,9 @@ def serve(settings: Settings, port: int | None = None) -> None:
         app = build_server(settings, answerer)
     except WhodecidesError as exc:
         _fail(exc.message)
-    from bot.serving import settle_for_serving
+    from bot.serving import run_uvicorn, settle_for_serving
 
     settle_for_serving()
     port = settings.port if port is None else port
     log.info("whodecides serving on http://%s:%d (slack=%s)", settings.host, port, settings.slack_enabled)
-    uvicorn.run(app, host=settings.host, port=port, log_level="info", proxy_headers=True, lifespan="on")
+    run_uvicorn(app, settings.host, port)  # timeouts and limits: bot/serving.py

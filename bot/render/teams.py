@@ -253,7 +253,7 @@ def _rule(rule: RuleMatch) -> Container:
     ]
     if rule.example:
         closest = f"Matched by meaning; the closest example of this area: “{_trim(rule.example, QUOTE_CHARS)}”"
-        items.append(_plain(closest, italic=False))
+        items.append(TextBlock(text=closest, size="Small", is_subtle=True, wrap=True))
     for citation in rule.citations[:MAX_CITATIONS]:
         items.append(_plain(f"“{_trim(citation.quote, QUOTE_CHARS)}”", italic=True))
         items.append(TextBlock(text=f"— {citation.title or citation.doc}", size="Small", is_subtle=True))

@@ -25,6 +25,7 @@ from bot.render.slack import (
 )
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
+from bot.slack.identity import LazyBotIdentity
 from bot.slack.listeners import SlackListeners
 from bot.store import (
     AsyncInstallationStoreAdapter,
@@ -51,7 +52,8 @@ class _QuietTokenWarning(logging.Filter):
     the client carries that very token (from Settings), so the warning only confuses operators."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 BOLT_LOGGER = logging.getLogger("bot.slack.bolt")
@@ -129,6 +131,9 @@ def build_slack_app(
         oauth = {"installation_store": installations, "oauth_settings": oauth_settings}
     else:
         client = client or make_web_client(settings, token=settings.slack_bot_token)
+        # auth.test in the background, never before an ack (Bolt's default runs it first, and 500s without it).
+        identity = LazyBotIdentity(client, client.token or settings.slack_bot_token or "")
+        oauth = {"authorize": identity.authorize(), "before_authorize": identity.before_authorize()}
 
     app = AsyncApp(
         name="whodecides",

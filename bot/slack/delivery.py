@@ -141,6 +141,6 @@ async def respond(
                 await fallback_client.chat_postMessage(channel=user, **message.as_kwargs())
             return True
         except Exception as exc:  # noqa: BLE001
-            log.error("could not reach user %s by the Web API either: %s", user, exc)
+            log.error("could not reach the user by the Web API either: %s", exc)  # no user id at ERROR
     log.error("the user got neither the answer nor an apology (response_url=%s)", bool(response_url))
     return False

@@ -29,13 +29,17 @@ from bot.render.slack import (
     render_usage,
     render_why,
 )
-from bot.results import Answer
+from bot.results import HEADLINES, Answer
 from bot.slack.delivery import post_reply, respond, send_to_response_url
 from bot.slack.text import is_help, to_plain
 from bot.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
+# A button's value comes back from the client: only our own labels are stored as the recommendation
+# (the same check Teams makes on a card submit).
+RECOMMENDATIONS = frozenset(HEADLINES)
+QUESTION_CHARS = 1000  # what a vote keeps of its question, as Teams does (bot/render/teams.py)
 LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."
 
 
@@ -160,7 +164,7 @@ class SlackListeners:
         try:
             await client.views_publish(user_id=event["user"], view=render_home())
         except Exception as exc:  # noqa: BLE001
-            log.error("could not publish App Home for %s: %s", event.get("user"), exc)
+            log.error("could not publish App Home: %s", exc)  # no user id at ERROR
 
     # ------------------------------------------------------------------ buttons
     async def feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient):
@@ -170,6 +174,7 @@ class SlackListeners:
         vote = VOTE_BY_ACTION[action["action_id"]]
         data = parse_value(action.get("value"))
         question = data.get("q")
+        recommendation = str(data.get("r"))
         if not isinstance(question, str) or not question:
             text = LOST_BUTTON
         else:
@@ -177,8 +182,8 @@ class SlackListeners:
                 self.feedback_store.record,
                 platform="slack",
                 user_id=user or "unknown",
-                question=question,
-                recommendation=str(data.get("r") or "UNKNOWN"),
+                question=question[:QUESTION_CHARS],
+                recommendation=recommendation if recommendation in RECOMMENDATIONS else "UNKNOWN",
                 vote=vote,
                 workspace=team,
                 answer_id=str(data.get("a") or "") or None,

@@ -7,10 +7,11 @@ import threading
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import ensure_schema
+from bot.store.db import durable_write, ensure_schema
+from bot.store.sanitize import clean_text, describe, is_input_error
 from bot.store.tables import event_dedupe
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class EventDedupe:
         self._claims = 0
 
     def claim(self, event_id: str) -> bool:
-        event_id = str(event_id)[:128]
+        event_id = clean_text(event_id, 128)
         # Remembered in process first: a duplicate arriving while the database is slow or down is refused
         # here, and the database only has to settle races between processes.
         with self._lock:
@@ -48,7 +49,10 @@ class EventDedupe:
         try:
             return self._claim_in_db(event_id)
         except Exception as exc:  # noqa: BLE001 - never let a DB failure silence the bot
-            log.error("degraded dedupe: database unavailable, deduplicating in this process only: %s", exc)
+            if is_input_error(exc):
+                log.warning("event id refused by the database (%s): deduplicated in this process only", describe(exc))
+            else:
+                log.error("degraded dedupe: database unavailable, deduplicating in this process: %s", describe(exc))
             return True
 
     def _claim_in_db(self, event_id: str) -> bool:
@@ -56,29 +60,31 @@ class EventDedupe:
         now = datetime.now(UTC)
         values = {"event_id": event_id, "claimed_at": now}
         dialect = self.engine.dialect.name
-        with self.engine.begin() as conn:
-            if dialect in ("postgresql", "sqlite"):
-                if dialect == "postgresql":
-                    from sqlalchemy.dialects.postgresql import insert as dialect_insert
-                else:
-                    from sqlalchemy.dialects.sqlite import insert as dialect_insert
-                # RETURNING, not rowcount: psycopg 3 under SQLAlchemy 2.1 reports rowcount -1 for this INSERT.
-                stmt = (
-                    dialect_insert(event_dedupe)
-                    .values(**values)
-                    .on_conflict_do_nothing(index_elements=[event_dedupe.c.event_id])
-                    .returning(event_dedupe.c.event_id)
-                )
-                won = conn.execute(stmt).first() is not None
-            else:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(event_dedupe).values(**values))
-                    won = True
-                except IntegrityError:
-                    won = False
+        won = durable_write(self.engine, lambda conn: self._insert(conn, values, dialect))
         self._maybe_prune(now)
         return won
+
+    @staticmethod
+    def _insert(conn: Connection, values: dict[str, object], dialect: str) -> bool:
+        if dialect in ("postgresql", "sqlite"):
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            # RETURNING, not rowcount: psycopg 3 under SQLAlchemy 2.1 reports rowcount -1 for this INSERT.
+            stmt = (
+                dialect_insert(event_dedupe)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=[event_dedupe.c.event_id])
+                .returning(event_dedupe.c.event_id)
+            )
+            return conn.execute(stmt).first() is not None
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(event_dedupe).values(**values))
+            return True
+        except IntegrityError:
+            return False
 
     def _maybe_prune(self, now: datetime) -> None:
         self._claims += 1

@@ -6,7 +6,8 @@ import logging
 
 from sqlalchemy import Engine, func, select
 
-from bot.store.db import ensure_schema
+from bot.store.db import durable_write, ensure_schema
+from bot.store.sanitize import clean_text, describe, is_input_error
 from bot.store.tables import feedback
 
 log = logging.getLogger(__name__)
@@ -34,28 +35,35 @@ class FeedbackStore:
             log.error("feedback not stored: vote must be one of %s, got %r", VOTES, vote)
             return False
         row = {
-            "platform": str(platform)[:16],
-            "workspace": None if workspace is None else str(workspace)[:128],
-            "user_id": str(user_id)[:128],
-            "question": str(question),
-            "recommendation": str(recommendation)[:16],
+            "platform": clean_text(platform, 16),
+            "workspace": None if workspace is None else clean_text(workspace, 128),
+            "user_id": clean_text(user_id, 128),
+            "question": clean_text(question),
+            "recommendation": clean_text(recommendation, 16),
             "vote": vote,
-            "answer_id": None if answer_id is None else str(answer_id)[:64],
+            "answer_id": None if answer_id is None else clean_text(answer_id, 64),
         }
         try:
             ensure_schema(self.engine)
-            with self.engine.begin() as conn:
-                conn.execute(feedback.insert().values(**row))
+            durable_write(self.engine, lambda conn: conn.execute(feedback.insert().values(**row)))
             return True
-        except Exception as exc:  # noqa: BLE001 - the caller must never see a DB failure
-            log.error(
-                "feedback LOST (database unavailable): platform=%s user=%s vote=%s recommendation=%s: %s",
-                row["platform"],
-                row["user_id"],
-                vote,
-                row["recommendation"],
-                exc,
-            )
+        except Exception as exc:  # the caller must never see a DB failure
+            # Neither the question nor the user id goes to the log: only what tells the operator what broke.
+            if is_input_error(exc):
+                log.warning(
+                    "feedback not stored: the database refused the input (platform=%s vote=%s): %s",
+                    row["platform"],
+                    vote,
+                    describe(exc),
+                )
+            else:
+                log.error(
+                    "feedback LOST (database unavailable): platform=%s vote=%s recommendation=%s: %s",
+                    row["platform"],
+                    vote,
+                    row["recommendation"],
+                    describe(exc),
+                )
             return False
 
     def summary(self, platform: str | None = None) -> dict[str, int]:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from microsoft_teams.api import (
+    ActivityTypeAdapter,
     ConversationReference,
     MessageActivity,
     MessageActivityInput,
@@ -31,12 +32,15 @@ from microsoft_teams.apps.http import FastAPIAdapter, HttpRouteHandler
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
 from microsoft_teams.apps.utils import extract_tenant_id
 from microsoft_teams.cards import AdaptiveCard
+from pydantic import ValidationError
 
 from bot.answer import AnswererLike
 from bot.errors import UsageError, WhodecidesError
 from bot.render import teams as render
 from bot.settings import Settings
 from bot.store.feedback import FeedbackStore
+from bot.teams.keys import install as install_key_fetcher
+from bot.teams.outbound import EncodedIdsApi
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,7 @@ def build_teams_app(
     )
     register_listeners(app, TeamsBot(answerer, feedback_store))
     _initialize(app)
+    install_key_fetcher(app, settings.teams_tenant_id)  # JWT keys fetched off the event loop (bot/teams/keys.py)
     api.state.teams_app = app
     log.info("Teams: serving %s (JWT validation %s)", MESSAGING_ENDPOINT, "OFF" if unauthenticated else "on")
     return app
@@ -132,9 +137,12 @@ class JsonCheckingFastAPIAdapter(FastAPIAdapter):
         async def route(request: Request) -> Response:
             try:
                 body = json.loads(await request.body())
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deeply nested JSON
+                log.warning("Teams: request refused (400): the body is not JSON")
                 return JSONResponse({"error": "Body must be a JSON activity"}, status_code=400)
-            if not isinstance(body, dict):
+            problem = activity_problem(body)
+            if problem:
+                log.warning("Teams: request refused (400): %s", problem)
                 return JSONResponse({"error": "Body must be a JSON activity"}, status_code=400)
             result = await handler(HttpRequest(body=body, headers=dict(request.headers)))
             if result.get("body") is not None:
@@ -142,6 +150,19 @@ class JsonCheckingFastAPIAdapter(FastAPIAdapter):
             return Response(status_code=result["status"])
 
         self.app.post(path)(route)
+
+
+def activity_problem(body: object) -> str | None:
+    """None when the SDK can read `body` as an activity; else why not (the SDK itself would answer 500)."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    try:
+        ActivityTypeAdapter.validate_python(body)
+    except (ValidationError, RecursionError) as exc:
+        first = exc.errors()[0] if isinstance(exc, ValidationError) and exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[-2:])
+        return f"not a valid activity ({where or type(exc).__name__}: {first.get('type', 'invalid')})"
+    return None
 
 
 # ---------------------------------------------------------------- behaviour
@@ -153,6 +174,7 @@ class TeamsBot:
         self.feedback_store = feedback_store
 
     async def on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
+        ctx.api = EncodedIdsApi(ctx.api)  # type: ignore[assignment]  # ids percent-encoded in reply URLs
         activity = ctx.activity
         if activity.from_ and activity.recipient and activity.from_.id == activity.recipient.id:
             return  # our own message

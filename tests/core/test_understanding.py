@@ -31,6 +31,12 @@ STORY = (
         # 4. decoys: a word from one role's vocabulary in a question about something else
         ("the roadmap review went well 🎉 — who decides which bug we fix first this sprint?", "PO"),
         ("while refining the backlog we noticed the annual plan is cheaper than monthly, who sets that?", "PM"),
+        ("the PM is swamped with investor stuff, so who tells the devs what to pick up next sprint?", "PO"),
+        (
+            "PO is at a conference all week and we need to choose between redis and memcached for sessions. "
+            "can we just decide ourselves?",
+            "TEAM",
+        ),
     ],
 )
 def test_how_people_ask(answerer, question: str, owner: str) -> None:
@@ -62,6 +68,8 @@ def test_a_typo_ridden_question(answerer) -> None:
         "kafka vs sqs for the event pipeline",
         "is moving search to its own service a product decision or an eng one?",
         "is that a product call or ours?",
+        "do we use okta or auth0 for the new login?",
+        "can we just decide this ourselves?",
         "how should we structure the billing tables?",
     ],
 )
