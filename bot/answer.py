@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.chunking import Chunk
 from bot.decide import Evidence, Recommendation, decide
-from bot.embedding import Encoder, SentenceTransformerEncoder, load_encoder, resolve_model
+from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
 from bot.message import read_message
@@ -87,51 +86,53 @@ class Answerer:
         self.rules = rules
         self.router = router
         self.retriever = Retriever(index, encoder)
-        self._quote_chunks = self._map_quotes(index.chunks, rules)
-        self._vocab = self._english_vocab(index.chunks, rules)
-        self.speller = speller or Speller(self._domain_words(index.chunks, rules))
+        self._quote_chunks = self._map_quotes(index, rules)
+        self._vocab = self._english_vocab(index, rules)
+        self.speller = speller or Speller(self._domain_words(index, rules))
         self.known_words = known_words(rules)
-        # sentence-transformers is not re-entrant; the numpy encoder is (tested), so answers encode in parallel.
+        # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Answerer:
         model = resolve_model(settings.model_path)
         rules = load_rules(settings.rules_path)
-        query_encoder = encoder or load_encoder(model)
-        # The index is built with sentence-transformers itself (the reference); queries use the fast path.
+        # The index is built with sentence-transformers itself (the reference); questions go through the
+        # index's ONNX export of the same model (no torch import).
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
+        query_encoder = encoder or index.query_encoder()
         fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
         router = Router.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
-        speller = Speller(cls._domain_words(index.chunks, rules), wordpiece_words(model))
+        speller = Speller(cls._domain_words(index, rules), wordpiece_words(model))
         return cls(index, query_encoder, rules, router, speller)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod
-    def _map_quotes(chunks: list[Chunk], rules: RuleBook) -> dict[tuple[str, str], list[int]]:
+    def _map_quotes(index: Index, rules: RuleBook) -> dict[tuple[str, str], list[int]]:
         """Which chunks hold each cited quote, so the answer can show the passages it rests on."""
         out: dict[tuple[str, str], list[int]] = {}
-        normed = [(c.doc_id, _norm(c.text), c.chunk_id) for c in chunks]
+        normed: dict[str, list[tuple[str, int]]] = {}  # only the cited documents' chunks are read
         for r in (*rules.rules, *rules.modifiers):
             for cit in r.citations:
+                if cit.doc not in normed:
+                    normed[cit.doc] = [(_norm(c.text), c.chunk_id) for c in index.chunks.of_doc(cit.doc)]
                 q = _norm(cit.quote)
                 probe = q[:60]
-                ids = [cid for doc, text, cid in normed if doc == cit.doc and (q in text or probe in text)]
-                out[(cit.doc, cit.quote)] = ids
+                out[(cit.doc, cit.quote)] = [cid for text, cid in normed[cit.doc] if q in text or probe in text]
         return out
 
     @staticmethod
-    def _domain_words(chunks: list[Chunk], rules: RuleBook) -> set[str]:
+    def _domain_words(index: Index, rules: RuleBook) -> set[str]:
         """The words typos are repaired towards: the corpus's, and the rules' phrasings and examples."""
-        out = {w for c in chunks for w in words(c.text)}
+        out = set(index.words)  # every word of the chunks, collected at build time
         for r in (*rules.rules, *rules.outside):
             out.update(w for text in (r.area, *r.trigger_texts, *r.examples) for w in words(text))
         return out
 
     @staticmethod
-    def _english_vocab(chunks: list[Chunk], rules: RuleBook) -> frozenset[str]:
-        vocab = {stem(w) for c in chunks for w in words(c.text)}
+    def _english_vocab(index: Index, rules: RuleBook) -> frozenset[str]:
+        vocab = set(index.stems)  # every stemmed word of the chunks, collected at build time
         for r in rules.rules:
             vocab.update(t for trig in r.triggers for t in trig)
         # The examples are how people write at work: "postgres or mongo for the analytics store?" is English.

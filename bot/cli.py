@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--retrieval", action="store_true", help="also compare dense, lexical and hybrid retrieval")
     ev.add_argument("--half", choices=["tune", "check"], help="only one half of the set (split by a hash of `q`)")
     idx = sub.add_parser("index", parents=[common], help="rebuild the index from the corpus")
-    idx.add_argument("--if-stale", action="store_true", help="only when missing or stale (corpus, model or chunker)")
+    idx.add_argument(
+        "--if-stale", action="store_true", help="only when missing, stale (corpus, model or chunker) or corrupt"
+    )
+    idx.add_argument("--verify", action="store_true", help="check every index file's content, rebuild nothing")
     serve = sub.add_parser("serve", parents=[common], help="HTTP server for Slack and Teams")
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
@@ -173,33 +176,55 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.embedding import SentenceTransformerEncoder, load_encoder, resolve_model
+    from bot.embedding import SentenceTransformerEncoder, resolve_model
     from bot.index import Index, build_and_save, stale_reasons
     from bot.router import Router
     from bot.rules import load_rules
 
+    if args.verify:
+        return _verify_index(settings)
     model = resolve_model(settings.model_path)
-    reasons = ["asked to"]
+    index = encoder = None
     if args.if_stale:
         try:
             reasons = stale_reasons(settings.index_dir, settings.corpus_dir, model)
-        except WhodecidesError as exc:  # a corrupt manifest: rebuild it
-            reasons = [exc.message]
-    if reasons:
-        if args.if_stale:
-            print(f"Rebuilding the index: {', '.join(reasons)}.", file=sys.stderr)
+            if not reasons:
+                index = Index.load(settings.index_dir)
+                encoder = index.query_encoder()
+        except WhodecidesError as exc:  # corrupt or unreadable counts as stale: rebuild it
+            reasons, index = [exc.message], None
+        if index is None:
+            print(f"Rebuilding the index: {', '.join(reasons).rstrip('.')}.", file=sys.stderr)
+    if index is None:
         index = build_and_save(
             settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(model), model, progress=True
         )
         m = index.manifest
         print(f"Indexed {m.n_chunks} chunks into {settings.index_dir} ({m.index_kind}, dim {m.dim}).")
     else:
-        index = Index.load(settings.index_dir)
         print(f"The index in {settings.index_dir} is up to date.")
     # Fit the intent router too, so the first question after a deploy does not pay for it.
     Router.load_or_build(
-        settings.index_dir, load_rules(settings.rules_path), load_encoder(model), index.manifest.model_fingerprint
+        settings.index_dir,
+        load_rules(settings.rules_path),
+        encoder or index.query_encoder(),
+        index.manifest.model_fingerprint,
     )
+    return 0
+
+
+def _verify_index(settings: Settings) -> int:
+    """Every file's content against the manifest, then the query encoder opened; a problem raises, named."""
+    from bot.embedding import resolve_model
+    from bot.index import Index, stale_reasons
+
+    index = Index.load(settings.index_dir, full_check=True)
+    index.query_encoder()
+    m = index.manifest
+    print(f"The index in {settings.index_dir} is intact: {len(m.files)} files, {m.n_chunks} chunks.")
+    reasons = stale_reasons(settings.index_dir, settings.corpus_dir, resolve_model(settings.model_path))
+    if reasons:
+        print(f"It is stale ({', '.join(reasons)}): `whodecides index --if-stale` rebuilds it.")
     return 0
 
 

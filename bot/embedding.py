@@ -1,21 +1,29 @@
-"""The encoder: the bundled all-MiniLM-L6-v2, loaded lazily and offline, giving L2-normalised vectors."""
+"""The embedding model: the bundled all-MiniLM-L6-v2, loaded lazily and offline, giving L2-normalised vectors.
+
+The corpus is embedded by sentence-transformers itself at index time; questions go through the ONNX export of
+the same model (bot/onnx_encoder.py), which `Index.query_encoder()` opens.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from bot.errors import WhodecidesError
+from bot.filestamp import Stamp, combined, stamps
 
 log = logging.getLogger(__name__)
 
 
 class Encoder(Protocol):
+    """encode(texts) → float32 (len(texts), dim), rows L2-normalised. `thread_safe = True` on an encoder
+    whose encode() may run in several threads at once (callers lock around the others)."""
+
     dim: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -33,19 +41,48 @@ def resolve_model(model: str | None) -> str:
     return model or default_model_path()
 
 
-def model_fingerprint(model: str) -> str:
-    """Identifies the weights: a folder's config and weight sizes, or the name itself."""
-    p = Path(model)
-    if not p.is_dir():
-        return model
-    h = hashlib.sha256()
-    for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"):
-        f = p / name
-        if f.exists():
-            h.update(f.read_bytes())
-    for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")):
-        h.update(f"{f.name}:{f.stat().st_size}".encode())
-    return h.hexdigest()[:16]
+def _model_file_names(folder: Path) -> list[str]:
+    """The files that make the vectors: configs, tokenizer, weights (not READMEs or other formats' exports)."""
+    skip_dirs = {"onnx", "openvino", ".git"}
+    out = []
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder)
+        if p.is_file() and not (set(rel.parts[:-1]) & skip_dirs) and not rel.name.startswith(".") and p.suffix != ".md":
+            out.append(str(rel))
+    return sorted(out)
+
+
+def model_fingerprint(model: str, known: Mapping[str, Stamp] | None = None) -> tuple[str, dict[str, Stamp]]:
+    """Identifies the weights by the contents of the model folder's files (or the name, for a hub model).
+
+    Returns the fingerprint and the files' stamps; given the stamps of an earlier call (`known`), files whose
+    size and mtime are unchanged are not read again, so checking a 90 MB model at start costs a few stats.
+    """
+    folder = Path(model)
+    if not folder.is_dir():
+        return model, {}
+    files = stamps(folder, _model_file_names(folder), known)
+    return combined(files)[:16], files
+
+
+def embed_in_batches(
+    encoder: Encoder, texts: list[str], *, batch_size: int = 32, progress: bool = False, label: str = "Embedding"
+) -> np.ndarray:
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc=label, unit="chunk", file=sys.stderr)
+    parts = []
+    for i in range(0, len(texts), batch_size):
+        parts.append(np.asarray(encoder.encode(texts[i : i + batch_size]), dtype=np.float32))
+        if bar:
+            bar.update(len(parts[-1]))
+    if bar:
+        bar.close()
+    if not parts:
+        return np.zeros((0, getattr(encoder, "dim", 0)), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(parts))
 
 
 class SentenceTransformerEncoder:
@@ -78,22 +115,3 @@ class SentenceTransformerEncoder:
         model = self._load()
         vecs = model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=show_progress)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
-
-
-def load_encoder(model: str | None = None, backend: str = "auto") -> Encoder:
-    """`auto` takes the numpy MiniLM (same vectors, no torch import) when the folder allows it."""
-    name = resolve_model(model)
-    if backend in ("auto", "numpy") and Path(name).is_dir():
-        try:
-            from bot.fastencode import NumpyEncoder
-
-            return NumpyEncoder(name)
-        except ImportError:
-            if backend == "numpy":
-                raise
-        except Exception as exc:  # an unusual model folder: fall back to the reference implementation
-            if backend == "numpy":
-                raise WhodecidesError(f"The numpy encoder cannot load {name}: {exc}") from exc
-            # A warning: the fallback imports torch, and a cold start goes from about 0.5 s to 14 s.
-            log.warning("numpy encoder unavailable for %s (%s); using sentence-transformers (slow start)", name, exc)
-    return SentenceTransformerEncoder(name)

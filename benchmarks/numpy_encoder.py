@@ -1,18 +1,10 @@
-"""A query-time all-MiniLM-L6-v2 in plain numpy: same vectors as sentence-transformers, no torch.
+"""The baseline of the encode-floor benchmark: all-MiniLM-L6-v2 hand-written in numpy (formerly bot/fastencode.py).
 
-Importing sentence_transformers costs ~5.5 s here and torch alone ~2.2 s, which is most of a cold
-`whodecides ask`. A 6-layer BERT is small enough that numpy + OpenBLAS encodes a short question in
-~10 ms here (as fast as torch: it is bound by the ~0.4 GFLOP of matmuls), so the query path loads this
-instead (import + load ≈ 0.1 s). It reads the sentence-transformers
-model folder as sentence-transformers does:
-
-- modules.json must be Transformer → Pooling (→ Normalize); 1_Pooling/config.json picks the pooling;
-- sentence_bert_config.json gives max_seq_length (longer inputs are truncated, like ST);
-- tokenizer.json carries the lower-casing (BertNormalizer), the [CLS]/[SEP] template and the vocab;
-- config.json gives the BERT shape (layers, heads, eps, activation);
-- model.safetensors is memory-mapped: only the embedding rows a query touches are paged in.
-
-tests/test_fastencode.py proves cosine ≥ 0.999 against SentenceTransformer(...).encode on every row.
+It was the query encoder before ONNX Runtime replaced it (issue 13) and is kept here only so that `make bench`
+can measure ONNX Runtime against it in the same run. Nothing in bot/ imports it. It reads the
+sentence-transformers model folder as sentence-transformers does (modules.json, 1_Pooling, sentence_bert_config,
+tokenizer.json, config.json) and memory-maps model.safetensors; its vectors were held to cosine ≥ 0.999 against
+sentence-transformers by the test that the ONNX encoder's test replaced.
 """
 
 from __future__ import annotations

@@ -1,0 +1,214 @@
+"""BM25 built by bm25s, searched through the query terms' posting lists with bounded work per term.
+
+bm25s computes every (term, chunk) BM25 weight at build time into a sparse term-by-chunk matrix (CSC: per term,
+its chunks in ascending order and their weights). A query's score for a chunk is the sum of its terms' weights.
+bm25s' `get_scores`/`retrieve` add them into an array as long as the corpus and select from all of it; here:
+
+- candidates: for each query term, its whole posting list when it holds at most CHAMPIONS chunks, else the
+  CHAMPIONS chunks where the term weighs most (its "champion list", precomputed at build time);
+- scores: each candidate's exact BM25 score, the term weights looked up by binary search in the posting lists
+  and added term by term in float32 in query order, as bm25s adds them (tests compare the two bit for bit).
+
+So a query costs at most (terms × CHAMPIONS) candidates, whatever the corpus size. When no query term is longer
+than CHAMPIONS chunks (every term, on a corpus of that size) the candidates are every matching chunk and the top
+is exact; above, it is approximate like the ANN's dense top, and benchmarks/corpus_scale.py measures its recall.
+The query path also skips `import bm25s` (it pulls in scipy: ~0.2 s of a cold ask).
+
+On disk: the CSC arrays and the champion lists as .npy files (memory-mapped on load) and the vocabulary as a
+sorted table of terms (bot/linetable.py) with each term's column, so no dictionary of every term is built at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.linetable import LineTable, write_lines
+
+DATA = "bm25.data.npy"
+INDICES = "bm25.indices.npy"
+INDPTR = "bm25.indptr.npy"
+CHAMPION_IDS = "bm25.champions.npy"
+CHAMPION_PTR = "bm25.champions.indptr.npy"
+TERMS = "bm25.terms"  # sorted terms, one a line; bm25.terms.offsets.npy beside it
+COLUMNS = "bm25.columns.npy"  # the matrix column of each sorted term
+EMPTY_DOC = "_"  # a chunk without terms still gets a row
+CHAMPIONS = 1000
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Candidate chunks for a query (ascending ids) with their exact BM25 scores, and a way to score others."""
+
+    ids: np.ndarray  # int64, sorted
+    scores: np.ndarray  # float32
+    _index: LexicalIndex | None = None
+    _columns: tuple[int, ...] = ()
+
+    def score_of(self, ids: np.ndarray) -> np.ndarray:
+        """Exact scores of any chunk ids (0 where no query term occurs)."""
+        if self._index is None:
+            return np.zeros(len(ids), dtype=np.float32)
+        return self._index.scores(self._columns, np.asarray(ids, dtype=np.int64))
+
+
+class LexicalIndex:
+    def __init__(self, arrays: dict[str, np.ndarray], vocab: _Vocab, n_docs: int) -> None:
+        self.data, self.indices, self.indptr = arrays["data"], arrays["indices"], arrays["indptr"]
+        self.champion_ids, self.champion_ptr = arrays["champion_ids"], arrays["champion_ptr"]
+        self.vocab = vocab
+        self.n_docs = n_docs
+
+    # --- building ---------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]]) -> LexicalIndex:
+        """One term list per chunk. Term ids are handed to bm25s, so no second copy of the strings is made."""
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the root
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in (terms or (EMPTY_DOC,))] for terms in docs]
+        scores = bm25s.BM25().build_index_from_ids(list(range(len(vocab))), ids, show_progress=False)
+        data, indices, indptr = _sorted_columns(
+            np.asarray(scores["data"], dtype=np.float32), np.asarray(scores["indices"]), np.asarray(scores["indptr"])
+        )
+        champion_ids, champion_ptr = _champions(data, indices, indptr)
+        arrays = {
+            "data": data,
+            "indices": indices,
+            "indptr": indptr,
+            "champion_ids": champion_ids,
+            "champion_ptr": champion_ptr,
+        }
+        return cls(arrays, _MemoryVocab(vocab), int(scores["num_docs"]))
+
+    def save(self, folder: Path) -> None:
+        if not isinstance(self.vocab, _MemoryVocab):
+            raise ValueError("only a freshly built lexical index can be saved")
+        for name, array in (
+            (DATA, self.data),
+            (INDICES, self.indices),
+            (INDPTR, self.indptr),
+            (CHAMPION_IDS, self.champion_ids),
+            (CHAMPION_PTR, self.champion_ptr),
+        ):
+            np.save(folder / name, array)
+        terms = self.vocab.sorted_terms()
+        write_lines(folder / TERMS, (t.encode() for t in terms))
+        np.save(folder / COLUMNS, np.asarray([self.vocab.column(t) for t in terms], dtype=np.int64))
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
+        def arr(name: str) -> np.ndarray:
+            # A plain ndarray view of the map: slicing an np.memmap builds a memmap object each time (~3 µs).
+            return np.load(folder / name, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+        arrays = {
+            "data": arr(DATA),
+            "indices": arr(INDICES),
+            "indptr": arr(INDPTR),
+            "champion_ids": arr(CHAMPION_IDS),
+            "champion_ptr": arr(CHAMPION_PTR),
+        }
+        index = cls(arrays, _TableVocab(LineTable(folder / TERMS), arr(COLUMNS)), n_docs)
+        n_terms = len(index.indptr) - 1
+        if (
+            len(index.vocab) != n_terms
+            or len(index.champion_ptr) != n_terms + 1
+            or len(index.data) != len(index.indices)
+            or int(index.indptr[-1]) != len(index.data)
+            or int(index.champion_ptr[-1]) != len(index.champion_ids)
+        ):
+            raise ValueError("the BM25 arrays and terms disagree")
+        return index
+
+    # --- searching --------------------------------------------------------------------------------
+    def match(self, terms: Sequence[str]) -> Matches:
+        """The query's candidates (see the module's docstring), scored as bm25s scores them."""
+        cols = tuple(c for c in (self.vocab.column(t) for t in terms) if c >= 0)
+        parts = []
+        for c in set(cols):
+            start, end = int(self.indptr[c]), int(self.indptr[c + 1])
+            if end - start <= CHAMPIONS:
+                parts.append(self.indices[start:end])
+            else:
+                parts.append(self.champion_ids[int(self.champion_ptr[c]) : int(self.champion_ptr[c + 1])])
+        if not parts:
+            return Matches(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        ids = np.unique(np.concatenate(parts)).astype(np.int64)
+        return Matches(ids, self.scores(cols, ids), self, cols)
+
+    def scores(self, columns: Sequence[int], ids: np.ndarray) -> np.ndarray:
+        """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns."""
+        out = np.zeros(len(ids), dtype=np.float32)
+        if not len(ids):
+            return out
+        for c in columns:  # term by term in float32, as bm25s adds them (a repeated term counts twice)
+            start, end = int(self.indptr[c]), int(self.indptr[c + 1])
+            if end == start:
+                continue
+            posting = self.indices[start:end]
+            pos = np.minimum(np.searchsorted(posting, ids), end - start - 1)
+            hit = posting[pos] == ids
+            out[hit] += self.data[start:end][pos[hit]]
+        return out
+
+
+def _sorted_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Chunk ids ascending within each column (binary search needs it); bm25s' scipy build already gives that."""
+    lengths = np.diff(indptr)
+    col = np.repeat(np.arange(len(lengths)), lengths)
+    step = np.diff(indices.astype(np.int64))
+    if len(step) and np.any((step <= 0) & (col[1:] == col[:-1])):
+        order = np.lexsort((indices, col))
+        data, indices = data[order], indices[order]
+    return data, indices, indptr
+
+
+def _champions(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column longer than CHAMPIONS: the CHAMPIONS chunks it weighs most in (ties: lower id), ascending."""
+    lengths = np.diff(indptr)
+    ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.where(lengths > CHAMPIONS, CHAMPIONS, 0))
+    out = np.zeros(int(ptr[-1]), dtype=indices.dtype)
+    for c in np.flatnonzero(lengths > CHAMPIONS):
+        start, end = int(indptr[c]), int(indptr[c + 1])
+        weights, docs = data[start:end], indices[start:end]
+        best = np.lexsort((docs, -weights))[:CHAMPIONS]
+        out[ptr[c] : ptr[c + 1]] = np.sort(docs[best])
+    return out, ptr
+
+
+class _MemoryVocab:
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self._vocab = vocab
+
+    def __len__(self) -> int:
+        return len(self._vocab)
+
+    def column(self, term: str) -> int:
+        return self._vocab.get(term, -1)
+
+    def sorted_terms(self) -> list[str]:
+        return sorted(self._vocab)  # code-point order, which is UTF-8 byte order: what LineTable.find expects
+
+
+class _TableVocab:
+    def __init__(self, terms: LineTable, columns: np.ndarray) -> None:
+        if len(columns) != len(terms):
+            raise ValueError("the BM25 terms and their columns disagree")
+        self._terms, self._columns = terms, columns
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def column(self, term: str) -> int:
+        pos = self._terms.find(term.encode())
+        return int(self._columns[pos]) if pos >= 0 else -1
+
+
+_Vocab = _MemoryVocab | _TableVocab
