@@ -49,3 +49,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def raw_exchange(port: int, head: bytes, body_part: bytes) -> bytes:
+    """Send a request head and only the start of its body; return what the server answers meanwhile."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(head + body_part)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data

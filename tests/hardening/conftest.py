@@ -3,9 +3,7 @@ settings, its file descriptors, its environment (HTTPS_PROXY) or its SQLite file
 
 from __future__ import annotations
 
-import json
 import resource
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from tests.fakes.slack_requests import SIGNING_SECRET
 from tests.fakes.slack_web_api import SlackWebApiMock
-from tests.scaleout.replicas import CORPUS, ROOT, WHODECIDES, Replica, replica_env
+from tests.scaleout.replicas import Replica, replica_env, warm_index_dir
 
 
 @pytest.fixture
@@ -24,21 +22,8 @@ def web_api() -> Iterator[SlackWebApiMock]:
 
 @pytest.fixture(scope="session")
 def warm_index(real_index_dir: Path) -> Path:
-    """The session's index, its rule vectors warmed by one `whodecides ask`, so a server starts in seconds."""
-    env = replica_env(database_url=None, web_api=None, index_dir=real_index_dir)
-    proc = subprocess.run(
-        [str(WHODECIDES), "ask", "--json", "who decides the price?"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert json.loads(proc.stdout.splitlines()[0])["recommendation"] == "PM"
-    assert CORPUS.is_dir()
-    return real_index_dir
+    """The session's index, warmed once, so a server starts in seconds."""
+    return warm_index_dir(real_index_dir)
 
 
 class ServeProcess(Replica):

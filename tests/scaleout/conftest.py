@@ -5,15 +5,13 @@ The PostgreSQL fixtures (`postgres`, `pg_url`, `postgres_factory`) and their lou
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.slack_web_api import SlackWebApiMock
-from tests.scaleout.replicas import CORPUS, ROOT, WHODECIDES, Replica, replica_env, start_replicas
+from tests.scaleout.replicas import Replica, replica_env, start_replicas, warm_index_dir
 
 
 @pytest.fixture
@@ -24,22 +22,8 @@ def web_api() -> Iterator[SlackWebApiMock]:
 
 @pytest.fixture(scope="session")
 def replica_index(real_index_dir: Path) -> Path:
-    """The session's prebuilt index, warmed once by one `whodecides ask` (the rule-vector cache is
-    written next to the index), so replicas load it in seconds and never build anything at start."""
-    env = replica_env(database_url=None, web_api=None, index_dir=real_index_dir)
-    proc = subprocess.run(
-        [str(WHODECIDES), "ask", "--json", "who decides the price?"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert json.loads(proc.stdout.splitlines()[0])["recommendation"] == "PM"
-    assert (real_index_dir / "manifest.json").is_file() and CORPUS.is_dir()
-    return real_index_dir
+    """The session's prebuilt index, warmed once, so replicas load it in seconds."""
+    return warm_index_dir(real_index_dir)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ log files, and is killed in teardown whatever happened.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -160,3 +161,21 @@ def wait_replies(web_api: SlackWebApiMock, channel: str, threads: int, timeout: 
         time.sleep(0.05)
     web_api.settle(quiet=1.0, timeout=15)
     return replies_by_thread(web_api, channel)
+
+
+def warm_index_dir(index_dir: Path) -> Path:
+    """Warm a prebuilt index with one real `whodecides ask` (the router cache is written next to it), so the
+    servers a test starts load it in seconds and never build anything at start."""
+    proc = subprocess.run(
+        [str(WHODECIDES), "ask", "--json", "who decides the price?"],
+        env=replica_env(database_url=None, web_api=None, index_dir=index_dir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert json.loads(proc.stdout.splitlines()[0])["recommendation"] == "PM"
+    assert (index_dir / "manifest.json").is_file() and CORPUS.is_dir()
+    return index_dir

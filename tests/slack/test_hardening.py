@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.render.slack import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.store import make_engine
 from bot.store.tables import event_dedupe, feedback
-from tests.fakes.live_server import free_port
+from tests.fakes.live_server import free_port, raw_exchange
 from tests.fakes.slack_requests import mention, sign
 from tests.fakes.waiting import eventually
 from tests.slack.conftest import slack_settings
@@ -104,17 +104,6 @@ def test_well_formed_requests_still_work_next_to_the_malformed_ones(slack, web_a
 
 
 # ---------------------------------------------------------------- defect 9: body size limit → 413
-def _raw_exchange(port: int, head: bytes, body_part: bytes) -> bytes:
-    """Send a request head and only the start of its body; return what the server answers meanwhile."""
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-        s.sendall(head + body_part)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        return data
 
 
 def test_a_body_over_one_megabyte_is_refused_with_413_before_it_is_read(settings, answerer, start_server):
@@ -124,7 +113,7 @@ def test_a_body_over_one_megabyte_is_refused_with_413_before_it_is_read(settings
         b"Content-Length: 104857600\r\n\r\n"
     )
     # Only 64 KB of the announced 100 MB are sent: an answer can only come from refusing before reading.
-    answer = _raw_exchange(server.port, head, b"[" * 65536)
+    answer = raw_exchange(server.port, head, b"[" * 65536)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 

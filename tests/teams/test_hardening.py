@@ -4,10 +4,10 @@ never steers the reply to another path on the connector."""
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 
+from tests.fakes.live_server import raw_exchange
 from tests.fakes.waiting import eventually
 from tests.teams.conftest import message
 
@@ -71,14 +71,7 @@ def test_a_teams_body_over_one_megabyte_is_413_before_it_is_read(unauthenticated
         b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b"Content-Length: 104857600\r\n\r\n"
     )
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-        s.sendall(head + b"{" + b" " * 65535)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_exchange(port, head, b"{" + b" " * 65535)
     assert data.startswith(b"HTTP/1.1 413"), data[:200]
 
 
