@@ -23,6 +23,9 @@ feedback = Table(
     Column("recommendation", String(16), nullable=False),
     Column("vote", String(8), nullable=False),
     Column("answer_id", String(64)),
+    # Why a 👎 was given (revision 0002): one of feedback.REASONS, and free text.
+    Column("reason", String(32)),
+    Column("comment", Text),
 )
 
 # The primary key is what makes claim() atomic across processes: the second INSERT of an id does nothing.

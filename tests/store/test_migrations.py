@@ -31,20 +31,20 @@ SECOND_REVISION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0099"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("whodecides_feedback") as batch:
-        batch.add_column(sa.Column("reason", sa.Text, nullable=True))
+        batch.add_column(sa.Column("extra", sa.Text, nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("whodecides_feedback") as batch:
-        batch.drop_column("reason")
+        batch.drop_column("extra")
 '''
 
 
@@ -85,7 +85,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_database_from_before_migrations_is_stamped_and_keeps_its_rows(old_database: str) -> None:
     engine = make_engine(old_database)
     upgrade_schema(engine)
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
     assert feedback_rows(engine) == ROWS
     # The stores go on working on it: the old rows and a new one are counted together.
     store = FeedbackStore(engine)
@@ -97,17 +97,17 @@ def test_a_database_from_before_migrations_is_stamped_and_keeps_its_rows(old_dat
 def test_a_later_revision_adds_a_column_in_place_with_the_rows_intact(old_database: str, tmp_path: Path) -> None:
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_reason.py").write_text(SECOND_REVISION)
+    (scripts / "versions" / "0099_extra.py").write_text(SECOND_REVISION)
     engine = make_engine(old_database)
     upgrade_schema(engine, script_location=scripts)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0099"
     columns = {c["name"] for c in inspect(engine).get_columns("whodecides_feedback")}
-    assert "reason" in columns
+    assert {"reason", "comment", "extra"} <= columns
     assert feedback_rows(engine) == ROWS
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM whodecides_event_dedupe")).scalar() == 1
     upgrade_schema(engine, script_location=scripts)  # a second replica, or a restart: nothing to do
-    assert current_revision(engine) == "0002" and feedback_rows(engine) == ROWS
+    assert current_revision(engine) == "0099" and feedback_rows(engine) == ROWS
     engine.dispose()
 
 
@@ -119,10 +119,10 @@ def test_db_upgrade_command_upgrades_in_place(tmp_path: Path) -> None:
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     res = subprocess.run([str(script), "db", "upgrade"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert "revision 0001" in res.stdout
-    assert current_revision(engine) == "0001" and feedback_rows(engine) == ROWS
+    assert "revision 0002" in res.stdout
+    assert current_revision(engine) == "0002" and feedback_rows(engine) == ROWS
     res = subprocess.run([str(script), "db", "current"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0 and "revision 0001 (newest: 0001)" in res.stdout
+    assert res.returncode == 0 and "revision 0002 (newest: 0002)" in res.stdout
     engine.dispose()
 
 
