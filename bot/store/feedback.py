@@ -13,6 +13,9 @@ from bot.store.tables import feedback
 log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
+# Why a 👎 was given: the same short list on Slack's modal and in Teams' feedback loop.
+REASONS = ("wrong_role", "wrong_reason", "misunderstood", "other")
+COMMENT_CHARS = 2000
 
 
 class FeedbackStore:
@@ -29,8 +32,11 @@ class FeedbackStore:
         vote: str,
         workspace: str | None = None,
         answer_id: str | None = None,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> bool:
-        """Store one vote. False (with a logged error) when it could not be stored; never raises."""
+        """Store one vote, with why when the platform sends it at once (Teams). False (with a logged error)
+        when it could not be stored; never raises. An unknown reason is stored as "other"."""
         if vote not in VOTES:
             log.error("feedback not stored: vote must be one of %s, got %r", VOTES, vote)
             return False
@@ -42,6 +48,8 @@ class FeedbackStore:
             "recommendation": clean_text(recommendation, 16),
             "vote": vote,
             "answer_id": None if answer_id is None else clean_text(answer_id, 64),
+            "reason": None if reason is None else (reason if reason in REASONS else "other"),
+            "comment": clean_text(comment, COMMENT_CHARS) if comment and comment.strip() else None,
         }
         try:
             ensure_schema(self.engine)

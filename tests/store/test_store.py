@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from bot.store import (
     AsyncInstallationStoreAdapter,
@@ -29,7 +29,7 @@ from bot.store import (
     make_engine,
     upgrade_schema,
 )
-from bot.store.tables import metadata
+from bot.store.tables import feedback, metadata
 from tests.fakes.databases import corrupt_sqlite_url, sqlite_url, unreachable_postgres_url
 from tests.fakes.races import race
 
@@ -307,3 +307,18 @@ async def _round_trip(url: str) -> None:
     assert await states_b.async_consume(state) is True
     assert await states_a.async_consume(state) is False
     assert await states_b.async_consume("never-issued") is False
+
+
+def test_feedback_keeps_why_a_thumbs_down_was_given(engine):
+    store = FeedbackStore(engine)
+    assert store.record(
+        platform="teams", user_id="aad-1", question="q", recommendation="PM", vote="down",
+        reason="wrong_role", comment="  it is the PO's  ",
+    )  # fmt: skip
+    assert store.record(
+        platform="slack", user_id="U1", question="q", recommendation="PO", vote="down", reason="made-up", comment=" "
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(select(feedback.c.reason, feedback.c.comment).order_by(feedback.c.id)).all()
+    # An unknown reason is kept as "other" (a button value comes back from the client); a blank comment is none.
+    assert [tuple(r) for r in rows] == [("wrong_role", "  it is the PO's  "), ("other", None)]
