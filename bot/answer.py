@@ -158,6 +158,12 @@ class Answerer:
         hits = self.retriever.search(topic, k=12, query_vec=vec)
         return Reading(context, topic, vec, hits, self.evidence(vec, hits))
 
+    def decision_vector(self, text: str) -> np.ndarray:
+        """The vector the engine reads a decision by (its topic, names masked): team memory compares an
+        agreement's decision with a question's by it."""
+        with self._lock:
+            return np.asarray(self.encoder.encode([question_text(text, self.known_words)])[0], dtype=np.float32)
+
     def answer(self, question: str) -> Answer:
         if not isinstance(question, str) or not question.strip():
             raise UsageError(USAGE)

@@ -87,6 +87,38 @@ class RuleMatch:
 
 
 @dataclass(frozen=True)
+class Agreed:
+    """A team's recorded agreement that decided this answer (bot/agreements): the owner it gave."""
+
+    owner: str
+    decision: str
+    scope: str  # "slack:TEAM:CHANNEL", "teams:TENANT:CONVERSATION", or "slack:TEAM" for the whole workspace
+    recorded_by: str  # the platform's user id
+    recorded_at: str  # ISO 8601, UTC
+    recorded_by_name: str = ""  # how the platform named the recorder (Teams mentions need it)
+    workspace_wide: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "decision": self.decision,
+            "scope": self.scope,
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at,
+        }
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A named person holding a role in a channel (`roles po=@dana`): only ever drawn from stored values."""
+
+    role: str  # PO | PM | TEAM
+    user_id: str
+    name: str = ""
+    decides: bool = False  # else: consult
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     recommendation: Owner
@@ -97,6 +129,8 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     notes: tuple[str, ...] = field(default=())  # context notes: truncation, small company, ...
     hint: str | None = None  # for UNKNOWN: what the bot can answer
+    agreement: Agreed | None = None  # the team's own agreement, when one decided this answer
+    holders: tuple[Holder, ...] = ()  # the channel's role holders who decide / are consulted
 
     @property
     def headline(self) -> str:
@@ -119,6 +153,7 @@ class Answer:
             # Added by the engine v2 (the fields above are the original contract).
             "confidence_label": self.confidence_label,
             "notes": list(self.notes),
+            "agreement": None if self.agreement is None else self.agreement.to_dict(),
         }
 
 

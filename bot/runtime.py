@@ -18,6 +18,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.agreements.memory import TeamMemory
     from bot.store import EventDedupe, FeedbackStore
 
 # The stores (SQLAlchemy, Alembic) are imported where they are built: `whodecides ask` never opens the database,
@@ -30,7 +31,7 @@ class Runtime:
     def __init__(self, settings: Settings, *, progress: bool = False, **given: Any) -> None:
         self.settings = settings
         self.progress = progress  # show the index build's progress bar, if the index must be built
-        known = {"answerer", "engine", "feedback_store", "dedupe", "conversation"}
+        known = {"answerer", "engine", "feedback_store", "dedupe", "conversation", "team_memory"}
         for name, value in given.items():
             if name not in known:
                 raise TypeError(f"unknown runtime piece {name}")
@@ -62,8 +63,16 @@ class Runtime:
         return EventDedupe(self.engine)
 
     @cached_property
+    def team_memory(self) -> TeamMemory:
+        from bot.agreements.matching import DecisionMatcher
+        from bot.agreements.memory import TeamMemory
+        from bot.agreements.store import TeamMemoryStore
+
+        return TeamMemory(TeamMemoryStore(self.engine), DecisionMatcher(self.answerer))
+
+    @cached_property
     def conversation(self) -> Conversation:
-        return Conversation(self.answerer, self.feedback_store)
+        return Conversation(self.answerer, self.feedback_store, memory=self.team_memory)
 
     def prepare_database(self) -> bool:
         """Bring the schema up to date at start (every replica, under one lock); False when the database is

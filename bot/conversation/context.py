@@ -9,6 +9,14 @@ Platform = Literal["slack", "teams", "cli"]
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person the platform itself marked as mentioned in the message (not text a user typed)."""
+
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Context:
     """Who asked, where.
 
@@ -21,6 +29,8 @@ class Context:
     channel: str | None = None
     thread: str | None = None
     user: str | None = None
+    user_name: str | None = None  # how the platform names the user (a Teams mention needs it)
+    mentions: tuple[Mention, ...] = ()  # people mentioned in the message, as the platform verified them
 
     @property
     def scope(self) -> tuple[str, str, str]:

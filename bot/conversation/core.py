@@ -20,11 +20,13 @@ from bot.errors import UsageError, WhodecidesError
 from bot.results import HEADLINES
 
 if TYPE_CHECKING:  # the type only: the conversation is handed its store, and never loads SQLAlchemy itself
+    from bot.agreements.memory import TeamMemory
     from bot.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
 Command = Callable[[str, Context], Reply]  # (the words after the command word, where it was typed) → Reply
+ButtonHandler = Callable[[str, Context], Reply]  # (the button's value, where it was pressed) → Reply
 VOTES = ("up", "down")
 VOTE_QUESTION_CHARS = 1000  # what a vote keeps of its question, on every platform
 
@@ -47,10 +49,16 @@ class Conversation:
         *,
         commands: Mapping[str, Command] | None = None,
         workers: int | None = None,
+        memory: TeamMemory | None = None,
     ) -> None:
         self.answerer = answerer
         self.votes = votes
+        self.memory = memory  # team memory: its commands and buttons, and answers in a channel's scope
         self.commands: dict[str, Command] = {k.lower(): v for k, v in (commands or {}).items()}
+        self.buttons: dict[str, ButtonHandler] = {}
+        if memory is not None:
+            self.commands.update(memory.commands())
+            self.buttons.update(memory.buttons())
         self._pool = ThreadPoolExecutor(max_workers=workers or answer_workers(), thread_name_prefix="answer")
 
     # ------------------------------------------------------------------ replies
@@ -70,6 +78,8 @@ class Conversation:
         try:
             if command is not None:
                 return command(rest.strip(), context)
+            if self.memory is not None:
+                return self.memory.answer(self.answerer, text, context)
             return Reply.of(self.answerer.answer(text))
         except UsageError as exc:
             return Reply.usage(exc.message)
@@ -84,6 +94,26 @@ class Conversation:
         if quick is not None:
             return quick
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.reply_now, text, context)
+
+    # ------------------------------------------------------------------ buttons
+    def press_now(self, action: str, value: str, context: Context) -> Reply:
+        """A button of ours (Undo, Remove, a recorded form) pressed: its handler's reply, never a stack trace."""
+        handler = self.buttons.get(action)
+        if handler is None:
+            return self.lost_button()
+        try:
+            return handler(value, context)
+        except UsageError as exc:
+            return Reply.usage(exc.message)
+        except WhodecidesError as exc:
+            return Reply.apology(exc.message)
+        except Exception:
+            log.exception("%s: the %s button failed", context.platform, action)
+            return Reply.apology(texts.SORRY)
+
+    async def press(self, action: str, value: str, context: Context) -> Reply:
+        """press_now off the event loop (a database write)."""
+        return await asyncio.to_thread(self.press_now, action, value, context)
 
     # ------------------------------------------------------------------ votes
     def record_vote(

@@ -29,6 +29,36 @@ def new_answer_id() -> str:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone a reply mentions: always a stored or platform-given id, never text a user typed."""
+
+    user_id: str
+    name: str = ""
+
+
+Part = str | Person  # a line of a reply: plain text (escaped by every renderer) and people (drawn as mentions)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a line: `action` names a Conversation button handler, `value` is handed back to it."""
+
+    label: str
+    action: str
+    value: str
+    style: str | None = None  # "primary" | "danger"
+
+
+@dataclass(frozen=True)
+class Item:
+    parts: tuple[Part, ...]
+    button: Button | None = None
+
+    def plain(self) -> str:
+        return "".join(p if isinstance(p, str) else "@" + (p.name or p.user_id) for p in self.parts)
+
+
+@dataclass(frozen=True)
 class Reply:
     """A reply. `answer_id` ties a vote to the reply it is about; `public` asks the adapter to show the
     reply to the whole channel rather than privately where it has the choice (commands that change shared
@@ -39,14 +69,20 @@ class Reply:
     answer: Answer | None = None
     answer_id: str = field(default_factory=new_answer_id)
     public: bool = False
+    items: tuple[Item, ...] = ()  # a command's lines, with people and buttons (text is their plain form)
+    offer: str | None = None  # an answer that can be recorded as an agreement: the decision to prefill
+
+    @classmethod
+    def lines(cls, *items: Item, public: bool = False) -> Reply:
+        return cls(ReplyKind.COMMAND, text="\n".join(i.plain() for i in items), items=items, public=public)
 
     @classmethod
     def usage(cls, problem: str = "") -> Reply:
         return cls(ReplyKind.USAGE, text=problem)
 
     @classmethod
-    def of(cls, answer: Answer) -> Reply:
-        return cls(ReplyKind.ANSWER, answer=answer)
+    def of(cls, answer: Answer, *, offer: str | None = None) -> Reply:
+        return cls(ReplyKind.ANSWER, answer=answer, offer=offer)
 
     @classmethod
     def apology(cls, text: str) -> Reply:

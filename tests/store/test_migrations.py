@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -85,7 +85,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_database_from_before_migrations_is_stamped_and_keeps_its_rows(old_database: str) -> None:
     engine = make_engine(old_database)
     upgrade_schema(engine)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert feedback_rows(engine) == ROWS
     # The stores go on working on it: the old rows and a new one are counted together.
     store = FeedbackStore(engine)
@@ -119,10 +119,10 @@ def test_db_upgrade_command_upgrades_in_place(tmp_path: Path) -> None:
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     res = subprocess.run([str(script), "db", "upgrade"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert "revision 0002" in res.stdout
-    assert current_revision(engine) == "0002" and feedback_rows(engine) == ROWS
+    assert "revision 0003" in res.stdout
+    assert current_revision(engine) == "0003" and feedback_rows(engine) == ROWS
     res = subprocess.run([str(script), "db", "current"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0 and "revision 0002 (newest: 0002)" in res.stdout
+    assert res.returncode == 0 and "revision 0003 (newest: 0003)" in res.stdout
     engine.dispose()
 
 
