@@ -1,4 +1,4 @@
-"""whodecides ask | chat | run | eval | index | serve | socket | feedback | db upgrade | teams-package.
+"""whodecides ask | chat | run | eval | index | serve | socket | feedback | agreements | db upgrade | teams-package.
 
 The entry point: `main` configures the process (bot.process) once, and every command takes its answerer and
 stores from one runtime (bot.runtime.build_runtime).
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or questions on stdin)")
     ask.add_argument("question", nargs="*", help="the question; none: read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--scope", help="answer as in a channel: slack:TEAM_ID:CHANNEL_ID or teams:TENANT:CONVERSATION")
     sub.add_parser("chat", parents=[common], help="a local chat in the terminal (until exit, quit or end of input)")
     sub.add_parser("run", parents=[common], help="serve when Slack/Teams are configured, else a local chat")
     ev = sub.add_parser("eval", parents=[common], help="score a labelled .jsonl file")
@@ -53,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", parents=[common], help="Slack Socket Mode (needs SLACK_APP_TOKEN)")
     fb = sub.add_parser("feedback", parents=[common], help="the 👍/👎 feedback stored in DATABASE_URL")
     fb.add_argument("--json", action="store_true", help="one JSON object per row ([] when there is none)")
+    ag = sub.add_parser("agreements", parents=[common], help="a channel's agreements: list, add, remove, export")
+    ag.add_argument("action", choices=["list", "add", "remove", "export"])
+    ag.add_argument("words", nargs="*", help="add: OWNER DECISION (e.g. PO the release date); remove: N")
+    ag.add_argument("--scope", help="slack:TEAM_ID:CHANNEL_ID or teams:TENANT:CONVERSATION")
+    ag.add_argument("--workspace", action="store_true", help="add: for the whole workspace or tenant")
+    ag.add_argument("--format", choices=["md", "csv", "json"], default="md", help="export: the page's format")
+    ag.add_argument("--all", action="store_true", help="export: with removed agreements (every scope if no --scope)")
+    ag.add_argument("--by", default="cli", help="add/remove: who is recorded as doing it (default: cli)")
     db = sub.add_parser("db", parents=[common], help="the database in DATABASE_URL: schema migrations")
     db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate to the newest revision")
     pkg = sub.add_parser("teams-package", parents=[common], help="build the Teams app package (zip)")
@@ -140,10 +149,27 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    answerer = _answerer(settings)
+    if args.scope:
+        from bot.agreements.cli import ScopedAnswerer
+
+        answerer: AnswererLike = ScopedAnswerer(build_runtime(settings).conversation, _scope_context(args.scope))
+    else:
+        answerer = _answerer(settings)
     lines = [question] if args.question else sys.stdin
     _ask_lines(answerer, lines, sys.stdout, as_json=args.json)
     return 0
+
+
+def _scope_context(text: str, user: str = "cli") -> Any:
+    from bot.agreements.cli import scope_context
+
+    return scope_context(text, user)
+
+
+def cmd_agreements(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.agreements.cli import run_agreements
+
+    return run_agreements(args, build_runtime(settings))
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -311,6 +337,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "socket": cmd_socket,
     "feedback": cmd_feedback,
+    "agreements": cmd_agreements,
     "db": cmd_db,
     "teams-package": cmd_teams_package,
 }
@@ -318,7 +345,11 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "agreements" and not any(w.startswith("-") for w in extra):
+        args.words += extra  # `agreements add --scope S PO the release date`: the words after the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:
         parser.print_help(sys.stderr)
         return 2

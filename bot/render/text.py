@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.agreements.wording import agreed_parts, holders_parts, plain
 from bot.results import Answer, Passage
 from bot.texts import one_line, trim
 
@@ -19,11 +20,16 @@ def cite(p: Passage) -> str:
 
 def render_text(answer: Answer, *, passages: int = 3) -> str:
     lines = [f"{answer.headline}."]
+    if answer.agreement is not None:
+        lines.append(plain(agreed_parts(answer.agreement)))
+    if answer.holders:
+        lines.append(plain(holders_parts(answer.holders)))
     if answer.recommendation != "UNKNOWN":
         lines.append(f"Confidence: {answer.confidence_label} ({answer.confidence:.2f})")
         if answer.consulted:
             lines.append("Consult: " + ", ".join(answer.consulted))
-    lines.append(textwrap.fill("Why: " + answer.rationale, WIDTH, subsequent_indent="     "))
+    why = "What the sources say: " if answer.agreement is not None else "Why: "
+    lines.append(textwrap.fill(why + answer.rationale, WIDTH, subsequent_indent="     "))
     for note in answer.notes:
         lines.append(textwrap.fill("Note: " + note, WIDTH, subsequent_indent="      "))
     if answer.hint:
