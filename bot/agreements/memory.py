@@ -16,7 +16,7 @@ from bot.agreements.matching import DecisionMatcher
 from bot.agreements.store import Agreement, Scope, TeamMemoryStore
 from bot.agreements.wording import OWNER_PHRASES, recorded, ruling, where
 from bot.conversation.context import Context
-from bot.conversation.reply import AnswererLike, Button, Item, Person, Reply
+from bot.conversation.reply import AnswererLike, Button, Item, Person, Place, Reply
 from bot.errors import UsageError
 from bot.results import ROLE_NAMES, Agreed, Answer, Holder, Owner
 from bot.topic import topic_of
@@ -184,6 +184,27 @@ class TeamMemory:
             return Reply.lines(Item(("That agreement is no longer recorded here (already removed?).",)))
         said = f" {verb}: {where(gone.scope.is_workspace)}, {ruling(gone.owner, gone.decision)}."
         return Reply.lines(Item((Person(context.user or "unknown", context.user_name or ""), said)), public=True)
+
+    def home(self, context: Context) -> tuple[Item, ...]:
+        """The workspace's agreements by channel (Slack's App Home): a heading per channel, a line per agreement."""
+        if not context.workspace:
+            return ()
+        rows = self.store.everything(Scope(context.platform, context.workspace))
+        items: list[Item] = []
+        for channel in sorted({a.scope.channel for a in rows}, key=lambda c: (c != "", c)):
+            items.append(Item(("Whole workspace",) if channel == "" else (Place(channel),)))
+            items.extend(
+                Item(
+                    (
+                        f"• {ruling(a.owner, a.decision)} ({a.recorded_at:%Y-%m-%d}, ",
+                        Person(a.recorded_by, a.recorded_by_name),
+                        ")",
+                    )
+                )
+                for a in rows
+                if a.scope.channel == channel
+            )
+        return tuple(items)
 
     # ------------------------------------------------------------------ roles, context
     def roles(self, rest: str, context: Context) -> Reply:

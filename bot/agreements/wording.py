@@ -3,7 +3,7 @@ mentions, and escape the text)."""
 
 from __future__ import annotations
 
-from bot.conversation.reply import Part, Person
+from bot.conversation.reply import Item, Part, Person
 from bot.results import ROLE_NAMES, Agreed, Holder
 
 OWNER_PHRASES = {
@@ -56,4 +56,4 @@ def holders_parts(holders: tuple[Holder, ...]) -> tuple[Part, ...]:
 
 
 def plain(parts: tuple[Part, ...]) -> str:
-    return "".join(p if isinstance(p, str) else "@" + (p.name or p.user_id) for p in parts)
+    return Item(parts).plain()

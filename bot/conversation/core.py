@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.conversation.context import Context
-from bot.conversation.reply import AnswererLike, Reply
+from bot.conversation.reply import AnswererLike, Item, Reply
 from bot.errors import UsageError, WhodecidesError
 from bot.results import HEADLINES
 
@@ -114,6 +114,16 @@ class Conversation:
     async def press(self, action: str, value: str, context: Context) -> Reply:
         """press_now off the event loop (a database write)."""
         return await asyncio.to_thread(self.press_now, action, value, context)
+
+    async def home(self, context: Context) -> tuple[Item, ...] | None:
+        """The workspace's agreements by channel for a home page; None without team memory or when unreadable."""
+        if self.memory is None:
+            return None
+        try:
+            return await asyncio.to_thread(self.memory.home, context)
+        except Exception as exc:  # noqa: BLE001 - the home page shows the rest
+            log.error("%s: could not read the agreements for the home page: %s", context.platform, type(exc).__name__)
+            return None
 
     # ------------------------------------------------------------------ votes
     def record_vote(

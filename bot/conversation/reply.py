@@ -36,7 +36,14 @@ class Person:
     name: str = ""
 
 
-Part = str | Person  # a line of a reply: plain text (escaped by every renderer) and people (drawn as mentions)
+@dataclass(frozen=True)
+class Place:
+    """A channel a reply links to (App Home's agreements by channel): a stored id."""
+
+    channel_id: str
+
+
+Part = str | Person | Place  # a line of a reply: plain text (escaped by every renderer) and people (drawn as mentions)
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class Item:
     button: Button | None = None
 
     def plain(self) -> str:
-        return "".join(p if isinstance(p, str) else "@" + (p.name or p.user_id) for p in self.parts)
+        return "".join(_plain(p) for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -91,3 +98,11 @@ class Reply:
     @classmethod
     def notice(cls, text: str) -> Reply:
         return cls(ReplyKind.NOTICE, text=text)
+
+
+def _plain(part: Part) -> str:
+    if isinstance(part, Person):
+        return "@" + (part.name or part.user_id)
+    if isinstance(part, Place):
+        return "#" + part.channel_id
+    return part

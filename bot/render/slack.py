@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.conversation.reply import Reply, ReplyKind
+from bot.conversation.reply import Item, Reply, ReplyKind
 from bot.results import EXAMPLE_QUESTIONS, ROLE_NAMES, Answer, Passage, RuleMatch
 from bot.texts import HOW_TO_ASK, INTRO, SORRY, trim
 
@@ -187,8 +187,12 @@ def render_answer(
     answer_id: str | None = None,
     shareable: bool = False,
     shared_by: str | None = None,
+    offer: str | None = None,
 ) -> SlackMessage:
-    """The answer message. `shareable` adds *Share in channel* (ephemeral slash-command answers)."""
+    """The answer message. `shareable` adds *Share in channel* (ephemeral slash-command answers), `offer`
+    *Record as our agreement* (pre-filled with that decision)."""
+    from bot.render import slack_memory as memory  # it builds on this module's blocks
+
     blocks: list[dict[str, Any]] = [_section(_bold_roles(answer.headline))]
     facts = [f"Confidence: *{answer.confidence_label}*"]
     if answer.consulted:
@@ -198,8 +202,10 @@ def render_answer(
     if shared_by:
         asked += f" (asked by <@{escape(shared_by)}>)"
     blocks.append(_context(asked))
+    blocks.extend(memory.answer_blocks(answer))
     if answer.rationale:
-        blocks.append(_section(safe(answer.rationale, MAX_SECTION_TEXT)))
+        said = "*What the sources say:* " if answer.agreement is not None else ""
+        blocks.append(_section(said + safe(answer.rationale, MAX_SECTION_TEXT - len(said))))
     if answer.notes:
         notes = "\n".join(f":information_source: {escape(n)}" for n in answer.notes)
         blocks.append(_section(trim(notes, MAX_SECTION_TEXT)))
@@ -222,6 +228,8 @@ def render_answer(
         buttons.append(_button("Why?", ACTION_WHY, value))
     if shareable:
         buttons.append(_button("Share in channel", ACTION_SHARE, value, style="primary"))
+    if offer is not None:
+        buttons.append(memory.record_button(offer, answer.recommendation))
     blocks.append({"type": "actions", "block_id": "whodecides_answer_actions", "elements": buttons})
     return SlackMessage(text=fallback_text(answer), blocks=_limit_blocks(blocks))
 
@@ -294,7 +302,13 @@ def render_apology(detail: str | None = None) -> SlackMessage:
 def render_reply(reply: Reply, *, shareable: bool = False, shared_by: str | None = None) -> SlackMessage:
     """Any Reply of the Conversation as a Slack message."""
     if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
-        return render_answer(reply.answer, answer_id=reply.answer_id, shareable=shareable, shared_by=shared_by)
+        return render_answer(
+            reply.answer, answer_id=reply.answer_id, shareable=shareable, shared_by=shared_by, offer=reply.offer
+        )
+    if reply.items:
+        from bot.render.slack_memory import render_items
+
+        return render_items(reply.items)
     if reply.kind is ReplyKind.USAGE:
         return render_usage(reply.text or None)
     if reply.kind is ReplyKind.APOLOGY:
@@ -303,8 +317,9 @@ def render_reply(reply: Reply, *, shareable: bool = False, shared_by: str | None
     return SlackMessage(text=text, blocks=[_section(text)] if reply.kind is ReplyKind.COMMAND else [])
 
 
-def render_home() -> dict[str, Any]:
-    """The App Home tab: what the bot does, example questions, PO vs PM, org rules."""
+def render_home(agreements: tuple[Item, ...] | None = None) -> dict[str, Any]:
+    """The App Home tab: what the bot does, the workspace's agreements by channel (when team memory is on),
+    example questions, PO vs PM, org rules."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "whodecides", "emoji": True}},
         _section(
@@ -313,6 +328,7 @@ def render_home() -> dict[str, Any]:
         ),
         _section(USAGE_TEXT),
         {"type": "divider"},
+        *(home_agreements(agreements) if agreements is not None else []),
         *_examples_blocks("*Example questions*"),
         {"type": "divider"},
         {"type": "header", "text": {"type": "plain_text", "text": "PO vs PM at a glance", "emoji": True}},
@@ -322,6 +338,12 @@ def render_home() -> dict[str, Any]:
         _section(ORG_RULES_TEXT),
     ]
     return {"type": "home", "blocks": _limit_blocks(blocks, MAX_HOME_BLOCKS)}
+
+
+def home_agreements(items: tuple[Item, ...]) -> list[dict[str, Any]]:
+    from bot.render.slack_memory import home_blocks
+
+    return [*home_blocks(items), {"type": "divider"}]
 
 
 def example_question(action_id: str, value: str | None) -> str | None:

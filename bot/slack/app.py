@@ -22,6 +22,7 @@ from bot.render.slack import (
     ACTION_SHARE,
     ACTION_WHY,
 )
+from bot.render.slack_memory import ACTION_RECORD, ACTION_REMOVE, ACTION_UNDO, MODAL_CALLBACK
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
@@ -120,6 +121,10 @@ def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
     app.action(ACTION_WHY)(listeners.why)
     app.action(ACTION_SHARE)(listeners.share)
     app.action(ACTION_EXAMPLE_PATTERN)(listeners.example)
+    app.action(ACTION_UNDO)(listeners.undo_or_remove)
+    app.action(ACTION_REMOVE)(listeners.undo_or_remove)
+    app.action(ACTION_RECORD)(listeners.open_agreement_modal)
+    app.view(MODAL_CALLBACK)(listeners.agreement_submitted)
 
 
 def _oauth(settings: Settings, runtime: Runtime, client: AsyncWebClient) -> dict[str, Any]:

@@ -8,6 +8,7 @@ every other platform of the process, so acks (and every other request) never wai
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -24,8 +25,16 @@ from bot.render.slack import (
     render_reply,
     render_why,
 )
+from bot.render.slack_memory import (
+    ACTION_UNDO,
+    PRESS_BY_ACTION,
+    RECORD_PRESS,
+    agreement_modal,
+    modal_submission,
+    record_value,
+)
 from bot.slack.delivery import post_reply, respond, send_to_response_url
-from bot.slack.text import to_plain
+from bot.slack.text import mentions, to_plain
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +51,14 @@ def from_a_bot(event: dict[str, Any], context: AsyncBoltContext) -> bool:
 
 
 def event_context(event: dict[str, Any], context: AsyncBoltContext, *, thread: str | None) -> Context:
-    return Context("slack", context.team_id or event.get("team"), event.get("channel"), thread, event.get("user"))
+    return Context(
+        "slack",
+        context.team_id or event.get("team"),
+        event.get("channel"),
+        thread,
+        event.get("user"),
+        mentions=mentions(event.get("text"), context.bot_user_id),
+    )
 
 
 def action_context(body: dict[str, Any]) -> Context:
@@ -106,7 +122,14 @@ class SlackListeners:
             await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
             return
         await ack()  # Slack shows nothing yet; the answer follows through response_url
-        where = Context("slack", command.get("team_id"), command.get("channel_id"), None, command.get("user_id"))
+        where = Context(
+            "slack",
+            command.get("team_id"),
+            command.get("channel_id"),
+            None,
+            command.get("user_id"),
+            mentions=mentions(command.get("text")),
+        )
         reply = await self.conversation.reply(question, where)
         await respond(
             command.get("response_url"),
@@ -144,12 +167,14 @@ class SlackListeners:
         message = await self.compose(question, event_context(event, context, thread=thread))
         await post_reply(client, channel=event["channel"], thread_ts=thread, message=message)
 
-    async def app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def app_home_opened(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         self._track()
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
+        team = context.team_id or (event.get("view") or {}).get("team_id")
+        agreements = await self.conversation.home(Context("slack", team))  # the workspace's, by channel
         try:
-            await client.views_publish(user_id=event["user"], view=render_home())
+            await client.views_publish(user_id=event["user"], view=render_home(agreements))
         except Exception as exc:  # noqa: BLE001 - App Home is a nicety; the log says why it is missing
             log.error("could not publish App Home: %s", exc)  # no user id at ERROR
 
@@ -221,3 +246,61 @@ class SlackListeners:
             channel=where.channel if response_url else None,
             user=where.user,
         )
+
+    # ------------------------------------------------------------------ team memory
+    async def undo_or_remove(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Undo (on the public confirmation: replaced by who undid it) and Remove (in the private list: the
+        removal is announced in the channel)."""
+        self._track()
+        await ack()
+        where = action_context(body)
+        reply = await self.conversation.press(
+            PRESS_BY_ACTION[action["action_id"]], str(action.get("value") or ""), where
+        )
+        undo = action["action_id"] == ACTION_UNDO
+        await respond(
+            body.get("response_url"),
+            render_reply(reply),
+            response_type="in_channel" if reply.public else "ephemeral",
+            replace_original=undo and reply.public,
+            fallback_client=client,
+            channel=where.channel,
+            user=where.user,
+        )
+
+    async def open_agreement_modal(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        self._track()
+        await ack()
+        where = action_context(body)
+        decision, owner = record_value(action.get("value"))
+        try:
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=agreement_modal(decision, owner, channel=where.channel or "")
+            )
+        except Exception as exc:  # noqa: BLE001 - the user is told, the log says why
+            log.error("could not open the agreement modal: %s", exc)
+            await self._respond(body, client, where, self.conversation.lost_button())
+
+    async def agreement_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ):
+        """The modal's Record: stored like `agree`, confirmed in the channel (or why not, to the user only)."""
+        self._track()
+        await ack()
+        channel, form = modal_submission(view)
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id")
+        where = Context("slack", team, channel or None, None, user.get("id"))
+        reply = await self.conversation.press(RECORD_PRESS, json.dumps(form), where)
+        message = render_reply(reply)
+        try:
+            if reply.public:
+                await client.chat_postMessage(channel=channel, **message.as_kwargs())
+            else:
+                await client.chat_postEphemeral(channel=channel, user=where.user or "", **message.as_kwargs())
+        except Exception as exc:  # noqa: BLE001 - a failed post is logged, never raised into Bolt
+            log.error("could not post the agreement's confirmation: %s", exc)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
+from bot.conversation.context import Mention
+
 _TOKEN = re.compile(r"<([^<>]*)>")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+
+def mentions(text: str | None, bot_user_id: str | None = None) -> tuple[Mention, ...]:
+    """The users Slack itself encoded as mentions (<@U…>, <@U…|name>): what `roles` may name, never typed text."""
+    found = (Mention(uid, label.lstrip("@")) for uid, label in _USER.findall(text or "") if uid != bot_user_id)
+    return tuple(dict.fromkeys(found))
 
 
 def to_plain(text: str | None, bot_user_id: str | None = None) -> str:
