@@ -24,6 +24,7 @@ from microsoft_teams.cards import (
 )
 
 from bot.conversation.reply import Reply, ReplyKind
+from bot.render import teams_memory as memory
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
 from bot.texts import HOW_TO_ASK, INTRO, WHAT_YOU_GET, one_line, trim
 
@@ -63,7 +64,7 @@ class AskSubmit:
     question: str
 
 
-def parse_submit(value: object) -> FeedbackSubmit | AskSubmit | None:
+def parse_submit(value: object) -> FeedbackSubmit | AskSubmit | memory.PressSubmit | memory.RecordSubmit | None:
     """Read back an Action.Submit payload. None for anything missing, mistyped or unknown."""
     if not isinstance(value, dict):
         return None
@@ -89,14 +90,17 @@ def parse_submit(value: object) -> FeedbackSubmit | AskSubmit | None:
         question = value.get("question")
         if isinstance(question, str) and question.strip():
             return AskSubmit(question=question[:QUESTION_DATA_CHARS])
-    return None
+    return memory.parse_memory_submit(value)
 
 
 # ---------------------------------------------------------------- the answer
-def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
-    """The answer card: headline, confidence, consulted, rationale, sources, feedback and a Why? detail."""
+def answer_card(answer: Answer, *, answer_id: str, offer: str | None = None) -> AdaptiveCard:
+    """The answer card: headline, the team's agreement and role holders (if any), confidence, consulted,
+    rationale, sources, feedback, a Why? detail, and (with `offer`) the *Record as our agreement* form."""
+    mentions = memory.Mentions()
     body: list[CardElement] = [
         TextBlock(text=answer.headline, size="Large", weight="Bolder", wrap=True),
+        *memory.answer_lines(answer, mentions),
         _plain(f"You asked: {_trim(answer.question, QUESTION_SHOWN_CHARS)}", subtle=True),
     ]
     if answer.recommendation == "UNKNOWN":
@@ -112,7 +116,8 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
                 ]
             )
         )
-        body.append(TextBlock(text=_trim(answer.rationale, RATIONALE_CHARS), wrap=True))
+        said = "What the sources say: " if answer.agreement is not None else ""
+        body.append(TextBlock(text=said + _trim(answer.rationale, RATIONALE_CHARS), wrap=True))
         body.extend(_notes(answer))
         body.extend(_passages(answer.passages[:TOP_PASSAGES]))
 
@@ -120,13 +125,16 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
     if answer.rules or answer.recommendation != "UNKNOWN":
         actions.append(ShowCardAction(title="Why?", card=why_card(answer)))
     actions.extend(_feedback_actions(answer, answer_id))
-    return AdaptiveCard(
+    if offer is not None:
+        actions.append(memory.record_action(offer, answer.recommendation))
+    card = AdaptiveCard(
         version=CARD_VERSION,
         body=body,
         actions=actions,
         fallback_text=answer_text(answer),
         speak=answer.headline,
     )
+    return mentions.attach(card)
 
 
 def why_card(answer: Answer) -> AdaptiveCard:
@@ -195,7 +203,10 @@ class TeamsReply:
 def render_reply(reply: Reply) -> TeamsReply:
     """Any Reply of the Conversation as a Teams message."""
     if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
-        return TeamsReply(summary_text(reply.answer), answer_card(reply.answer, answer_id=reply.answer_id))
+        card = answer_card(reply.answer, answer_id=reply.answer_id, offer=reply.offer)
+        return TeamsReply(summary_text(reply.answer), card)
+    if reply.items:
+        return TeamsReply(reply.text, memory.items_card(reply.items))
     if reply.kind is ReplyKind.USAGE:
         return TeamsReply(help_text(reply.text or None), help_card(reply.text or None))
     return TeamsReply(reply.text)

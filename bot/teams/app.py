@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from microsoft_teams.api import (
     ActivityTypeAdapter,
     ConversationReference,
+    MentionEntity,
     MessageActivity,
     MessageActivityInput,
     TypingActivityInput,
@@ -32,7 +33,8 @@ from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
 from microsoft_teams.apps.utils import extract_tenant_id
 from pydantic import ValidationError
 
-from bot.conversation import Context, Conversation, Reply
+from bot.agreements.memory import RECORD
+from bot.conversation import Context, Conversation, Mention, Reply
 from bot.render import teams as render
 from bot.settings import Settings
 from bot.teams.keys import install as install_key_fetcher
@@ -177,7 +179,9 @@ class TeamsBot:
         if isinstance(submit, render.AskSubmit):
             await self._answer(ctx, submit.question)
             return
-        if isinstance(submit, render.FeedbackSubmit):
+        if isinstance(submit, render.memory.PressSubmit | render.memory.RecordSubmit):
+            reply = await self._memory_submit(ctx, submit)
+        elif isinstance(submit, render.FeedbackSubmit):
             reply = await self.conversation.vote(
                 submit.vote,
                 context_of(ctx.activity),
@@ -189,6 +193,16 @@ class TeamsBot:
             log.info("Teams: unreadable card submit: %.200r", value)
             reply = self.conversation.lost_button()
         await self._send_reply(ctx, reply_ref(ctx), reply)
+
+    async def _memory_submit(
+        self, ctx: ActivityContext[MessageActivity], submit: render.memory.PressSubmit | render.memory.RecordSubmit
+    ) -> Reply:
+        """Undo / Remove, or the card's *Record as our agreement* form (checked as `agree` is)."""
+        where = context_of(ctx.activity)
+        if isinstance(submit, render.memory.PressSubmit):
+            return await self.conversation.press(submit.press, submit.value, where)
+        form = {"decision": submit.decision, "owner": submit.owner, "workspace": submit.workspace}
+        return await self.conversation.press(RECORD, json.dumps(form), where)
 
     # ------------------------------------------------------------ sending
     async def _with_typing(
@@ -238,14 +252,27 @@ def addressed_to_bot(activity: MessageActivity) -> bool:
 
 
 _AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
+_OTHER_MENTION = re.compile(r"<at>([^<]*)</at>", re.IGNORECASE)
 
 
 def question_text(activity: MessageActivity) -> str:
     """The message text without the bot's @mention; other people's mentions keep their names."""
     bot_id = activity.recipient.id if activity.recipient else None
     text = strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id)) if bot_id else activity.text
-    text = _AT_TAG.sub("", text or "")
+    text = _OTHER_MENTION.sub(lambda m: "@" + m.group(1).strip(), text or "")  # as Slack writes them: @name
+    text = _AT_TAG.sub("", text)
     return html.unescape(text).replace("\xa0", " ").strip()
+
+
+def mentions_of(activity: MessageActivity) -> tuple[Mention, ...]:
+    """The people Teams marked as mentioned (mention entities), the bot aside."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    found = (
+        Mention(e.mentioned.id, html.unescape(e.mentioned.name or ""))
+        for e in activity.entities or []
+        if isinstance(e, MentionEntity) and e.mentioned and e.mentioned.id != bot_id
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def context_of(activity: MessageActivity) -> Context:
@@ -261,6 +288,8 @@ def context_of(activity: MessageActivity) -> Context:
         (channel.id if channel and channel.id else None) or conv_id,
         thread,
         (user.aad_object_id or user.id) if user else None,
+        user.name if user else None,
+        mentions_of(activity),
     )
 
 
