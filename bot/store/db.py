@@ -195,6 +195,10 @@ def _upgrade_locked(engine: Engine, attempts: int, script_location: str | Path |
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
+                elif conn.dialect.name == "sqlite":
+                    # pysqlite runs DDL outside any transaction: without the write lock taken first, two
+                    # processes can each record a revision (two rows in alembic_version) mid-chain.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 _upgrade(conn, config)
             return
         except SQLAlchemyError as exc:
