@@ -29,8 +29,7 @@ def main(argv: list[str]) -> int:
         same_area = area is not None and area == matcher.area(p["agreement"])
         rows.append((cos, same_area, bool(p["same"])))
     same = sum(1 for *_, s in rows if s)
-    print(f"{len(rows)} pairs, {same} the same decision; area alone: "
-          f"{_pr([(a, s) for _, a, s in rows], same)}")
+    print(f"{len(rows)} pairs, {same} the same decision; area alone: {_pr([(a, s) for _, a, s in rows], same)}")
     print("threshold  cosine-only P/R   area-or-cosine P/R")
     for t in [x / 100 for x in range(40, 91, 5)]:
         cos_only = _pr([(c >= t, s) for c, _, s in rows], same)

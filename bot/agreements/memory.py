@@ -81,7 +81,8 @@ def with_holders(answer: Answer, holders: list[tuple[str, str, str]]) -> Answer:
         return answer
     deciding = {"SHARED": {"PO", "PM"}}.get(answer.recommendation, {str(answer.recommendation)})
     named = tuple(Holder(role, uid, name, role in deciding) for role, uid, name in holders)
-    return replace(answer, holders=tuple(sorted(named, key=lambda h: (not h.decides, h.role))))
+    order = list(grammar.ROLE_KEYS.values())
+    return replace(answer, holders=tuple(sorted(named, key=lambda h: (not h.decides, order.index(h.role)))))
 
 
 class TeamMemory:

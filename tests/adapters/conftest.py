@@ -58,6 +58,9 @@ class LadderAnswerer:
             raise RuntimeError("an unexpected failure, with a secret path /srv/app/index")
         return self.real.answer(question)
 
+    def decision_vector(self, text: str) -> Any:
+        return self.real.decision_vector(text)  # team memory compares decisions with the real engine's vectors
+
 
 @dataclass
 class Seen:

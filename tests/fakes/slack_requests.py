@@ -165,3 +165,27 @@ class SlackSender:
     def action(self, action_id: str, value: str | None, *, response_url: str | None, **kw: Any) -> httpx.Response:
         body = block_action_body(action_id, value, response_url=response_url, **kw)
         return self.post(body, "application/x-www-form-urlencoded")
+
+
+def view_submission_body(
+    view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]], *, user: str = "UASKER", team_id: str = "T0001"
+) -> str:
+    """A modal's submit, as Slack posts it: the view we opened (callback_id, private_metadata) and its state."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": user, "username": "asker", "team_id": team_id},
+        "api_app_id": "A0001",
+        "token": "deprecated",
+        "trigger_id": f"trigger.{next(_ids)}",
+        "view": {
+            "id": "V0MODAL",
+            "type": "modal",
+            "team_id": team_id,
+            "callback_id": view.get("callback_id"),
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view.get("blocks", []),
+            "state": {"values": values},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
