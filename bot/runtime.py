@@ -68,7 +68,7 @@ class Runtime:
         from bot.agreements.memory import TeamMemory
         from bot.agreements.store import TeamMemoryStore
 
-        return TeamMemory(TeamMemoryStore(self.engine), DecisionMatcher(self.answerer))
+        return TeamMemory(TeamMemoryStore(self.engine), DecisionMatcher(lambda: self.answerer))  # model loaded on use
 
     @cached_property
     def conversation(self) -> Conversation:

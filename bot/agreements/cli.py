@@ -51,14 +51,14 @@ def run_agreements(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.scope:
         print(f"whodecides: agreements {args.action} needs {SCOPE_HELP}", file=sys.stderr)
         return 2
-    context = scope_context(args.scope, args.by)
     rest = " ".join(args.words)
-    if args.action == "export":
-        scope = Scope.parse(args.scope)
-        rows = memory.store.everything(scope, history=args.all)
-        sys.stdout.write(export(rows, args.format, title=str(scope), history=args.all))
-        return 0
     try:
+        context = scope_context(args.scope, args.by)
+        if args.action == "export":
+            scope = Scope.parse(args.scope)
+            rows = memory.store.everything(scope, history=args.all)
+            sys.stdout.write(export(rows, args.format, title=str(scope), history=args.all))
+            return 0
         if args.action == "list":
             reply = memory.agreements(rest, context)
         elif args.action == "add":

@@ -34,11 +34,16 @@ class DecisionMatcher:
     """Reads decisions with the engine it is given; an answerer without `decision_vector` matches by area."""
 
     def __init__(self, answerer: Any, threshold: float = SAME_DECISION_COSINE) -> None:
-        self.answerer = answerer
+        """`answerer`: the engine, or a function returning it (so `agreements list` never loads the model)."""
+        self._engine = answerer
         self.threshold = threshold
         self._areas: OrderedDict[str, str | None] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray | None] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def answerer(self) -> Any:
+        return self._engine() if callable(self._engine) and not hasattr(self._engine, "answer") else self._engine
 
     # ------------------------------------------------------------------ reading a decision
     def area_of_answer(self, answer: Answer) -> str | None:
