@@ -145,3 +145,25 @@ def test_feedback_clicked_on_a_is_visible_when_read_on_b(pg_url, web_api, replic
         "PMup",
         "POdown",
     ]
+
+
+def test_an_agreement_recorded_on_a_is_used_by_b_at_once(pg_url, web_api, replica_factory):
+    """Team memory lives in the database only: B answers from A's agreement with no restart, no cache."""
+    a, b = replica_factory(pg_url, web_api, "a", "b")
+
+    def command(replica, text: str, name: str, channel: str = "CAGREE") -> dict:
+        url = web_api.response_url(name)
+        assert replica.sender.command(text, response_url=url, channel_id=channel).status_code == 200
+        eventually(lambda: any(c.path.endswith("/" + name) for c in web_api.calls("response_url")), 60, what=name)
+        return next(c.body for c in web_api.calls("response_url") if c.path.endswith("/" + name))
+
+    assert "Product Manager decides" in command(b, "who decides the release date?", "before")["text"]
+    recorded = command(a, "agree PO the release date", "agree")
+    assert recorded["response_type"] == "in_channel" and "recorded: in this channel" in recorded["text"]
+    after = command(b, "who decides the release date?", "after")
+    assert after["text"].startswith("The Product Owner decides")
+    assert "Agreed in this channel" in json.dumps(after["blocks"])
+    assert "Product Manager decides" in command(b, "who decides the release date?", "other", channel="COTHER")["text"]
+    forgot = command(b, "forget 1", "forget")
+    assert "forgot: in this channel" in forgot["text"]
+    assert "Product Manager decides" in command(a, "who decides the release date?", "gone")["text"]

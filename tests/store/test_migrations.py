@@ -132,3 +132,25 @@ def test_db_upgrade_with_the_database_unreachable_is_one_clear_line(tmp_path: Pa
     res = subprocess.run([str(script), "db", "upgrade"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 1
     assert res.stderr.startswith("whodecides: Cannot reach DATABASE_URL") and "Traceback" not in res.stderr
+
+
+def test_revision_0003_adds_team_memory_beside_the_feedback_already_held(old_database: str) -> None:
+    from bot.agreements.store import Scope, TeamMemoryStore
+
+    engine = make_engine(old_database)
+    upgrade_schema(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"whodecides_agreements", "whodecides_role_holders", "whodecides_channel_context"} <= tables
+    assert feedback_rows(engine) == ROWS  # the feedback held before is untouched
+    memory = TeamMemoryStore(engine)
+    scope = Scope("slack", "T1", "C1")
+    first = memory.add(scope, decision="the release date", owner="PO", recorded_by="U1")
+    memory.set_roles(scope, {"PO": ("U7", "dana")}, "U1")
+    memory.set_context(scope, "small company", "U1")
+    assert [a.decision for a in memory.listed(scope)] == ["the release date"]
+    assert memory.remove(first.id, scope, "U2") is not None and memory.listed(scope) == []
+    [kept] = memory.everything(None, history=True)
+    assert kept.removed_by == "U2" and kept.removed_at is not None  # soft: the row stays
+    assert [(h.role, h.user_id) for h in memory.roles(scope)] == [("PO", "U7")]
+    assert memory.context(scope) == "small company"
+    engine.dispose()
