@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.results import ROLE_NAMES, Citation, Owner, RuleMatch
 from bot.router import Route
 from bot.rules import Modifier, Outside, Rule, RuleBook
+from bot.technical import asks_technical_choice
 from bot.textutil import fold, rule_tokens
 
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
@@ -23,6 +24,7 @@ MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items 
 TRIGGER_WEIGHT = 0.35  # a full-strength trigger (three words) adds this much to an area's router probability
 TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
+TECH_CHOICE_WEIGHT = 0.8  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py)
 # Below this fused score the best owner is a guess: "not sure". Read off `python -m bot.calibrate` (README) on
 # the tuning sets: at 0.45, "not sure" precision 0.933 and recall 0.875, given to 0.4% of answerable questions.
 NOT_SURE_BELOW = 0.45
@@ -171,10 +173,16 @@ def _match(seq: Sequence[str], trig: Sequence[str]) -> tuple[bool, bool]:
     return best or (False, False)
 
 
-def _strength(seq: Sequence[str], triggers: Sequence[Sequence[str]]) -> tuple[float, int]:
+def _strength(
+    seq: Sequence[str], triggers: Sequence[Sequence[str]], present: frozenset[str] | None = None
+) -> tuple[float, int]:
     """The best trigger's strength and its position in the list (-1 when none fires)."""
+    present = frozenset(seq) if present is None else present
     best, where = 0.0, -1
     for i, trig in enumerate(triggers):
+        # Most triggers start with a word the question lacks: one set test skips the scan (~1,100 per answer).
+        if trig[0] not in present:
+            continue
         ok, contiguous = _match(seq, trig)
         strength = len(trig) + (0.5 if contiguous and len(trig) > 1 else 0.0)
         if ok and strength > best:
@@ -185,10 +193,11 @@ def _strength(seq: Sequence[str], triggers: Sequence[Sequence[str]]) -> tuple[fl
 def match_rules(topic: str, book: RuleBook) -> list[TriggerHit]:
     """Every rule whose trigger fires on the topic, strongest first (one hit per rule: its best trigger)."""
     seq = rule_tokens(unquote(topic))
+    present = frozenset(seq)
     folded = fold(topic)
     hits: list[TriggerHit] = []
     for rule in book.rules:
-        strength, where = _strength(seq, rule.triggers)
+        strength, where = _strength(seq, rule.triggers, present)
         best = TriggerHit(rule, rule.trigger_texts[where], strength) if where >= 0 else None
         for rx in rule.patterns:
             if rx.search(folded) and (best is None or best.strength < 3.0):
@@ -229,18 +238,20 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     if hits and max(h.strength for h in hits.values()) <= 1.0 and weak_keyword_only(question):
         hits = {}
     seq = rule_tokens(unquote(topic))
+    present = frozenset(seq)
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
+    tech_choice = asks_technical_choice(unquote(topic))
     out = []
     for item in (*book.rules, *book.outside):
         p = evidence.probabilities.get(item.id, 0.0)
         if isinstance(item, Rule):
             t = hits[item.id].strength if item.id in hits else 0.0
         else:
-            t = _strength(seq, item.triggers)[0]
+            t = _strength(seq, item.triggers, present)[0]
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
-        if item.id == TEAM_HOW and build_cue:
-            bonus += BUILD_CUE_WEIGHT
+        if item.id == TEAM_HOW:
+            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=lambda c: (c.score, getattr(c.item, "priority", 1)), reverse=True)
