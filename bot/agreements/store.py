@@ -6,10 +6,10 @@ Every query is keyed on the platform and workspace: nothing crosses a workspace 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy import Connection, Engine, RowMapping, and_, delete, or_, select, update
 
 from bot.store.db import durable_write, ensure_schema
 from bot.store.sanitize import clean_text
@@ -77,24 +77,25 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def _aware(value: object) -> datetime | None:
     """SQLite hands back naive datetimes for timezone columns: they were written in UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _agreement(row: object) -> Agreement:
-    m = row._mapping  # type: ignore[attr-defined]
+def _agreement(m: RowMapping | dict[str, object]) -> Agreement:
     return Agreement(
-        id=int(m["id"]),
-        scope=Scope(m["platform"], m["workspace"], m["channel"]),
-        decision=m["decision"],
-        owner=m["owner"],
-        consult=m["consult"] or "",
-        note=m["note"] or "",
-        recorded_by=m["recorded_by"],
-        recorded_by_name=m["recorded_by_name"] or "",
+        id=int(str(m["id"])),
+        scope=Scope(str(m["platform"]), str(m["workspace"]), str(m["channel"])),
+        decision=str(m["decision"]),
+        owner=str(m["owner"]),
+        consult=str(m["consult"] or ""),
+        note=str(m["note"] or ""),
+        recorded_by=str(m["recorded_by"]),
+        recorded_by_name=str(m["recorded_by_name"] or ""),
         recorded_at=_aware(m["recorded_at"]) or now(),
-        removed_by=m["removed_by"],
+        removed_by=None if m["removed_by"] is None else str(m["removed_by"]),
         removed_at=_aware(m["removed_at"]),
     )
 
@@ -131,7 +132,7 @@ class TeamMemoryStore:
         new_id = durable_write(
             self.engine, lambda conn: conn.execute(agreements.insert().values(**row)).inserted_primary_key[0]
         )
-        return _agreement(_Row({"id": new_id, **row, "removed_by": None, "removed_at": None}))
+        return _agreement({"id": new_id, **row, "removed_by": None, "removed_at": None})
 
     def listed(self, scope: Scope) -> list[Agreement]:
         """The active agreements a channel sees, its own and its workspace's, in the order recorded."""
@@ -147,7 +148,7 @@ class TeamMemoryStore:
             .order_by(agreements.c.recorded_at, agreements.c.id)
         )
         with self.engine.connect() as conn:
-            return [_agreement(r) for r in conn.execute(query)]
+            return [_agreement(r) for r in conn.execute(query).mappings()]
 
     def get(self, agreement_id: int, scope: Scope) -> Agreement | None:
         """The agreement, if it is visible from `scope` (its channel, or its workspace when workspace-wide)."""
@@ -159,7 +160,7 @@ class TeamMemoryStore:
             or_(agreements.c.channel == scope.channel, agreements.c.channel == WORKSPACE),
         )
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(query).mappings().first()
         return _agreement(row) if row is not None else None
 
     def remove(self, agreement_id: int, scope: Scope, removed_by: str) -> Agreement | None:
@@ -180,7 +181,7 @@ class TeamMemoryStore:
         )
         if not changed:  # another replica removed it meanwhile
             return None
-        return Agreement(**{**found.__dict__, "removed_by": removed_by, "removed_at": stamp})
+        return replace(found, removed_by=removed_by, removed_at=stamp)
 
     def everything(self, scope: Scope | None, *, history: bool = False) -> list[Agreement]:
         """For export: a scope's agreements (a channel's and its workspace's; a workspace scope: every
@@ -195,7 +196,7 @@ class TeamMemoryStore:
             query = query.where(agreements.c.removed_at.is_(None))
         query = query.order_by(agreements.c.platform, agreements.c.workspace, agreements.c.recorded_at, agreements.c.id)
         with self.engine.connect() as conn:
-            return [_agreement(r) for r in conn.execute(query)]
+            return [_agreement(r) for r in conn.execute(query).mappings()]
 
     # ------------------------------------------------------------------ role holders
     def set_roles(self, scope: Scope, holders: dict[str, tuple[str, str]], set_by: str) -> None:
@@ -207,10 +208,10 @@ class TeamMemoryStore:
             role_holders.c.channel == scope.channel,
         )
 
-        def work(conn: object) -> None:
+        def work(conn: Connection) -> None:
             for role, (user_id, name) in holders.items():
-                conn.execute(delete(role_holders).where(key, role_holders.c.role == role))  # type: ignore[attr-defined]
-                conn.execute(  # type: ignore[attr-defined]
+                conn.execute(delete(role_holders).where(key, role_holders.c.role == role))
+                conn.execute(
                     role_holders.insert().values(
                         platform=scope.platform,
                         workspace=scope.workspace,
@@ -223,7 +224,7 @@ class TeamMemoryStore:
                     )
                 )
 
-        durable_write(self.engine, work)  # type: ignore[arg-type]
+        durable_write(self.engine, work)
 
     def roles(self, scope: Scope) -> list[RoleHolder]:
         ensure_schema(self.engine)
@@ -248,10 +249,10 @@ class TeamMemoryStore:
             channel_context.c.channel == scope.channel,
         )
 
-        def work(conn: object) -> None:
-            conn.execute(delete(channel_context).where(key))  # type: ignore[attr-defined]
+        def work(conn: Connection) -> None:
+            conn.execute(delete(channel_context).where(key))
             if value is not None:
-                conn.execute(  # type: ignore[attr-defined]
+                conn.execute(
                     channel_context.insert().values(
                         platform=scope.platform,
                         workspace=scope.workspace,
@@ -262,7 +263,7 @@ class TeamMemoryStore:
                     )
                 )
 
-        durable_write(self.engine, work)  # type: ignore[arg-type]
+        durable_write(self.engine, work)
 
     def context(self, scope: Scope) -> str | None:
         ensure_schema(self.engine)
@@ -273,10 +274,3 @@ class TeamMemoryStore:
         )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
-
-
-class _Row:
-    """A dict that reads like a result row, for the agreement just inserted."""
-
-    def __init__(self, mapping: dict[str, object]) -> None:
-        self._mapping = mapping
