@@ -9,6 +9,7 @@ and nothing else's.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -94,8 +95,6 @@ class SlackChannel:
                 if e.get("type") == "button":
                     buttons[e["text"]["text"]] = (e["action_id"], e.get("value"))
         visible = "\n".join([body.get("text") or "", *_strings(blocks)])
-        import re
-
         live = re.findall(r"<@([A-Z0-9]+)>", visible)
         is_public = body.get("response_type") == "in_channel" if public is None else public
         return Shown(visible, is_public, buttons, live, body)
