@@ -73,7 +73,11 @@ _PRODUCT_OR_ENG = re.compile(
     r"\b(?:product|business)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?"
     r"(?:eng\w*|tech\w*|dev\w*|ours|our\s+call|the\s+team'?s)"
     r"|\b(?:decide|call|choose|pick)\s+(?:it\s+|this\s+|that\s+)?(?:ourselves|on\s+our\s+own)\b"
-    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b",
+    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b"
+    # "whose call is the tech?", "who owns the technical side?": the thing asked about is the technology itself
+    r"|\b(?:the|our)\s+(?:tech|technical|technology|engineering)(?:\s+(?:side|part|bit|approach|stack|solution))?"
+    r"(?!\s+(?:lead|leads|writer|writers|debt|support|team|interview|talk|review))"
+    r"(?:\s+(?:here|then|now|tbh|though|anyway))?\s*(?:[?.!,]|$)",
     re.I,
 )
 _QUOTED = re.compile(r"(['\"“‘])([^'\"“”‘’]{2,80})(['\"”’])")
