@@ -152,10 +152,9 @@ def parse_roles(rest: str, context: Context) -> dict[str, Mention]:
 
 
 def _mentioned(value: str, context: Context) -> Mention | None:
-    """The verified mention that `value` (how the adapter wrote it: "@name" or "@id") stands for."""
-    if not value.startswith("@"):
-        return None
-    said = value[1:].strip().lower()
+    """The verified mention that `value` stands for: as the adapter wrote it, "@name" or "@id" (Slack) or the
+    name itself (Teams keeps people's names as written); text matching no mention entity is never one."""
+    said = value.removeprefix("@").strip().lower()
     for mention in context.mentions:
         if said and said in (mention.user_id.lower(), mention.name.lower()):
             return mention

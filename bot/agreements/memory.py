@@ -10,9 +10,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.agreements import grammar
-from bot.agreements.matching import DecisionMatcher
+from bot.agreements.actions import RECORD, REMOVE, UNDO
 from bot.agreements.store import Agreement, Scope, TeamMemoryStore
 from bot.agreements.wording import OWNER_PHRASES, recorded, ruling, where
 from bot.conversation.context import Context
@@ -21,11 +22,11 @@ from bot.errors import UsageError
 from bot.results import ROLE_NAMES, Agreed, Answer, Holder, Owner
 from bot.topic import topic_of
 
+if TYPE_CHECKING:  # numpy and the model stay out of the adapters, which only import the names above
+    from bot.agreements.matching import DecisionMatcher
+
 log = logging.getLogger(__name__)
 
-UNDO = "agreement.undo"
-REMOVE = "agreement.remove"
-RECORD = "agreement.record"
 AGREED_CONFIDENCE = 0.97  # the team said so: as sure as the bot ever is
 
 Handler = Callable[[str, Context], Reply]

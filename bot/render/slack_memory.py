@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.agreements.memory import RECORD, REMOVE, UNDO
+from bot.agreements.actions import RECORD, REMOVE, UNDO
 from bot.agreements.wording import agreed_parts, holders_parts
 from bot.conversation.reply import Item, Part, Person, Place
 from bot.render.slack import MAX_SECTION_TEXT, SlackMessage, _button, _section, escape

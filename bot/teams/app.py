@@ -33,7 +33,7 @@ from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
 from microsoft_teams.apps.utils import extract_tenant_id
 from pydantic import ValidationError
 
-from bot.agreements.memory import RECORD
+from bot.agreements.actions import RECORD
 from bot.conversation import Context, Conversation, Mention, Reply
 from bot.render import teams as render
 from bot.settings import Settings
@@ -252,15 +252,13 @@ def addressed_to_bot(activity: MessageActivity) -> bool:
 
 
 _AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
-_OTHER_MENTION = re.compile(r"<at>([^<]*)</at>", re.IGNORECASE)
 
 
 def question_text(activity: MessageActivity) -> str:
     """The message text without the bot's @mention; other people's mentions keep their names."""
     bot_id = activity.recipient.id if activity.recipient else None
     text = strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id)) if bot_id else activity.text
-    text = _OTHER_MENTION.sub(lambda m: "@" + m.group(1).strip(), text or "")  # as Slack writes them: @name
-    text = _AT_TAG.sub("", text)
+    text = _AT_TAG.sub("", text or "")
     return html.unescape(text).replace("\xa0", " ").strip()
 
 

@@ -47,7 +47,8 @@ def test_usage_lines_name_the_platform_s_way_to_type_it() -> None:
 def test_roles_take_only_verified_mentions_by_id_or_name() -> None:
     assert parse_roles("po=@dana pm=@U0LEE", SLACK) == {"PO": Mention("U0DANA", "dana"), "PM": Mention("U0LEE", "lee")}
     assert parse_roles("po=@Dana Scully", TEAMS) == {"PO": Mention("29:dana", "Dana Scully")}
-    for bad in ("po=@mallory", "po=dana", "po=", "po @dana", "owner=@dana"):
+    assert parse_roles("po=Dana Scully", TEAMS) == {"PO": Mention("29:dana", "Dana Scully")}  # Teams' own form
+    for bad in ("po=@mallory", "po=mallory", "po=", "po @dana", "owner=@dana"):
         with pytest.raises(UsageError, match="Usage: /whodecides roles po=@person pm=@person"):
             parse_roles(bad, SLACK)
 

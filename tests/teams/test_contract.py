@@ -175,7 +175,8 @@ def test_answer_card_over_the_wire(unauthenticated_server: TeamsServer) -> None:
     ]
     assert len(quoted) == 3 and all(q.startswith("“Passage ") for q in quoted)
     kinds = [a["type"] for a in card["actions"]]
-    assert kinds == ["Action.ShowCard", "Action.Submit", "Action.Submit"]
+    assert kinds == ["Action.ShowCard", "Action.Submit", "Action.Submit", "Action.ShowCard"]
+    assert card["actions"][3]["title"] == "Record as our agreement"  # issue 11: on every answer
     why = card["actions"][0]
     assert why["title"] == "Why?"
     why_text = str(why["card"])
