@@ -43,7 +43,6 @@ from bot.render.teams_extension import DIALOG_TITLE, SEND_ACTION, dialog_card, e
 
 log = logging.getLogger(__name__)
 
-COMMAND_ID = "whodecidesThis"
 NO_TEXT = "That message has no text to ask about. Pick a message that asks who decides something."
 QUESTION_CHARS = 4000  # a Teams message is at most ~28 KB; the Conversation reads long messages whole
 

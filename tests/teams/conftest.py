@@ -394,3 +394,53 @@ def message(
             "legacy": {"replyToId": reply_to},
         }
     return activity
+
+
+def _conversation(scope: str, root: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(conversation, channelData) of a personal chat, a group chat or a channel thread, as Teams sends them."""
+    channel_data: dict[str, Any] = {"tenant": {"id": TENANT_ID}}
+    if scope == "personal":
+        return {"conversationType": "personal", "tenantId": TENANT_ID, "id": "a:1personal-chat-id"}, channel_data
+    if scope == "groupChat":
+        conversation = {
+            "isGroup": True,
+            "conversationType": "groupChat",
+            "tenantId": TENANT_ID,
+            "id": "19:group0chat0id@thread.v2",
+        }
+        return conversation, channel_data
+    channel_data.update(
+        {"teamsChannelId": CHANNEL, "teamsTeamId": TEAM, "channel": {"id": CHANNEL}, "team": {"id": TEAM}}
+    )
+    conv_id = f"{CHANNEL};messageid={root}" if root else CHANNEL
+    return {"isGroup": True, "conversationType": "channel", "tenantId": TENANT_ID, "id": conv_id}, channel_data
+
+
+def invoke(service_url: str, name: str, value: Any, *, scope: str = "personal", **extra: Any) -> dict[str, Any]:
+    """An invoke activity as Teams posts it (the HTTP response is the invoke's response)."""
+    conversation, channel_data = _conversation(scope, extra.get("replyToId"))
+    return {
+        "type": "invoke",
+        "name": name,
+        "id": _ids(),
+        "timestamp": "2026-11-02T10:00:00.000Z",
+        "localTimestamp": "2026-11-02T11:00:00.000+01:00",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": dict(ANN),
+        "conversation": conversation,
+        "recipient": dict(BOT),
+        "locale": "en-US",
+        "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}],
+        "channelData": channel_data,
+        "value": value,
+        **extra,
+    }
+
+
+def feedback_invoke(
+    service_url: str, reaction: str, feedback: str = "", *, reply_to: str, scope: str = "personal"
+) -> dict[str, Any]:
+    """Teams' feedback loop: 👍/👎 (and the dialog's text, JSON in a string) on the bot message `reply_to`."""
+    value = {"actionName": "feedback", "actionValue": {"reaction": reaction, "feedback": feedback}}
+    return invoke(service_url, "message/submitAction", value, scope=scope, replyToId=reply_to)
