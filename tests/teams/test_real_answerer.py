@@ -85,3 +85,17 @@ def test_real_answer_to_emoji_only_is_unknown_with_examples(server: TeamsServer)
     card = _card(server)
     assert card["body"][0]["text"] == HEADLINES["UNKNOWN"]
     assert any(e["type"] == "ActionSet" for e in card["body"])
+
+
+def test_every_prompt_starter_gets_a_real_answer_with_citations(real_answerer) -> None:
+    from bot.conversation import Reply
+    from bot.render import teams as render
+    from bot.teams import package
+
+    for title, _ in package.COMMANDS:
+        if title == "help":
+            continue
+        answer = real_answerer.answer(title)
+        assert answer.recommendation != "UNKNOWN", title  # a starter the bot cannot answer would be a poor start
+        out = render.render_reply(Reply.of(answer))
+        assert out.cited is not None and len(out.cited.citations) == len(render.shown_passages(answer)) > 0, title
