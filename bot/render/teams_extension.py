@@ -13,11 +13,9 @@ from microsoft_teams.cards import (
     CardElement,
     Fact,
     FactSet,
-    RichTextBlock,
     ShowCardAction,
     SubmitAction,
     TextBlock,
-    TextRun,
 )
 
 from bot.render.teams import (
@@ -31,6 +29,7 @@ from bot.render.teams import (
     source_text,
     why_card,
 )
+from bot.render.teams import _plain as plain_text  # user text as a TextRun: never read as markdown
 from bot.results import EXAMPLE_QUESTIONS, Answer
 from bot.texts import one_line, trim
 
@@ -42,11 +41,11 @@ def extension_card(answer: Answer) -> AdaptiveCard:
     """The answer to a message, ready to send: the role first, then why, and the passages it rests on."""
     body: list[CardElement] = [
         TextBlock(text=answer.headline, size="Large", weight="Bolder", wrap=True),
-        _plain(f"About: {trim(one_line(answer.question), QUESTION_SHOWN_CHARS)}", subtle=True),
+        plain_text(f"About: {trim(one_line(answer.question), QUESTION_SHOWN_CHARS)}", subtle=True),
     ]
     if answer.recommendation == "UNKNOWN":
         body.append(TextBlock(text=answer.hint or "I answer who decides product questions.", wrap=True))
-        body.append(_plain("For example: " + " / ".join(EXAMPLE_QUESTIONS[:3]), subtle=True))
+        body.append(plain_text("For example: " + " / ".join(EXAMPLE_QUESTIONS[:3]), subtle=True))
     else:
         body.append(
             FactSet(
@@ -58,7 +57,7 @@ def extension_card(answer: Answer) -> AdaptiveCard:
         )
         body.append(TextBlock(text=trim(one_line(answer.rationale), RATIONALE_CHARS), wrap=True))
         for n, passage in enumerate(shown_passages(answer), start=1):
-            body.append(_plain(f"[{n}] “{trim(one_line(passage.text), PASSAGE_CHARS)}”", italic=True))
+            body.append(plain_text(f"[{n}] “{trim(one_line(passage.text), PASSAGE_CHARS)}”", italic=True))
             body.append(TextBlock(text=source_text(passage), size="Small", is_subtle=True, wrap=True))
     actions: list[Any] = []
     if answer.rules or answer.recommendation != "UNKNOWN":
@@ -73,8 +72,3 @@ def dialog_card(answer: Answer, question: str) -> AdaptiveCard:
     card = extension_card(answer)
     send = SubmitAction(title="Add to the conversation", data={"action": SEND_ACTION, "question": question})
     return card.model_copy(update={"actions": [*(card.actions or []), send]})
-
-
-def _plain(text: str, *, subtle: bool = False, italic: bool = False) -> RichTextBlock:
-    # A TextRun is not read as markdown: the message's text shows as typed.
-    return RichTextBlock(inlines=[TextRun(text=text, is_subtle=subtle or None, italic=italic or None)])

@@ -307,6 +307,17 @@ def authenticated_settings() -> Settings:
     return Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET, teams_tenant_id=TENANT_ID)
 
 
+@pytest.fixture
+def signed_server(
+    make_server: Callable[..., TeamsServer],
+    authenticated_settings: Settings,
+    bot_framework_keys: KeyLookup,
+    entra_tokens: EntraTokens,
+) -> TeamsServer:
+    """A server with credentials: every activity must carry a valid Bot Framework token."""
+    return make_server(authenticated_settings)
+
+
 # ---------------------------------------------------------------- activities, as Teams sends them
 BOT = {"id": f"28:{APP_ID}", "name": "whodecides"}
 ANN = {"id": "29:1ann-teams-user-id", "name": "Ann Example", "aadObjectId": "aad-ann-0001"}
@@ -341,32 +352,7 @@ def message(
     ]
     if mention:
         entities.insert(0, {"type": "mention", "mentioned": dict(BOT), "text": f"<at>{BOT['name']}</at>"})
-    channel_data: dict[str, Any] = {"tenant": {"id": TENANT_ID}}
-    if scope == "personal":
-        conversation = {"conversationType": "personal", "tenantId": TENANT_ID, "id": "a:1personal-chat-id"}
-    elif scope == "groupChat":
-        conversation = {
-            "isGroup": True,
-            "conversationType": "groupChat",
-            "tenantId": TENANT_ID,
-            "id": "19:group0chat0id@thread.v2",
-        }
-    else:
-        root = reply_to or activity_id
-        conversation = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT_ID,
-            "id": f"{CHANNEL};messageid={root}",
-        }
-        channel_data.update(
-            {
-                "teamsChannelId": CHANNEL,
-                "teamsTeamId": TEAM,
-                "channel": {"id": CHANNEL},
-                "team": {"id": TEAM},
-            }
-        )
+    conversation, channel_data = _conversation(scope, reply_to or activity_id)
     activity: dict[str, Any] = {
         "type": "message",
         "id": activity_id,
@@ -418,24 +404,10 @@ def _conversation(scope: str, root: str | None = None) -> tuple[dict[str, Any], 
 
 def invoke(service_url: str, name: str, value: Any, *, scope: str = "personal", **extra: Any) -> dict[str, Any]:
     """An invoke activity as Teams posts it (the HTTP response is the invoke's response)."""
-    conversation, channel_data = _conversation(scope, extra.get("replyToId"))
-    return {
-        "type": "invoke",
-        "name": name,
-        "id": _ids(),
-        "timestamp": "2026-11-02T10:00:00.000Z",
-        "localTimestamp": "2026-11-02T11:00:00.000+01:00",
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-        "from": dict(ANN),
-        "conversation": conversation,
-        "recipient": dict(BOT),
-        "locale": "en-US",
-        "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}],
-        "channelData": channel_data,
-        "value": value,
-        **extra,
-    }
+    activity = message(service_url, None, scope=scope, reply_to=extra.get("replyToId"))
+    del activity["textFormat"]
+    activity.update({"type": "invoke", "name": name, "value": value, **extra})
+    return activity
 
 
 def feedback_invoke(

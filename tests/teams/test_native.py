@@ -9,7 +9,6 @@ are covered at the end.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from bot import texts
 from bot.render import teams as render
 from bot.render.teams_extension import SEND_ACTION
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES
-from bot.settings import Settings
 from bot.store.tables import feedback
 from bot.teams import extension
 from bot.teams.feedback_loop import UNREMEMBERED_QUESTION
@@ -30,8 +28,6 @@ from tests.teams.conftest import (
     BOT,
     CHANNEL,
     TENANT_ID,
-    EntraTokens,
-    KeyLookup,
     NetworkGuard,
     TeamsServer,
     feedback_invoke,
@@ -385,16 +381,6 @@ def test_message_text_is_read_as_text_never_as_markup() -> None:
 
 
 # ---------------------------------------------------------------- signed, as Teams sends them
-@pytest.fixture
-def signed_server(
-    make_server: Callable[..., TeamsServer],
-    authenticated_settings: Settings,
-    bot_framework_keys: KeyLookup,
-    entra_tokens: EntraTokens,
-) -> TeamsServer:
-    return make_server(authenticated_settings)
-
-
 def test_signed_invokes_are_served_and_unsigned_ones_refused(
     signed_server: TeamsServer, signing_key: rsa.RSAPrivateKey, no_internet: NetworkGuard
 ) -> None:
