@@ -411,3 +411,15 @@ def test_signed_invokes_are_served_and_unsigned_ones_refused(
     assert server.post(welcome, token=token).status_code == 200
     assert len(server.connector.messages) == before + 1
     assert no_internet.attempts == []
+
+
+def test_recent_answers_are_bounded_and_found_from_a_threads_id() -> None:
+    from bot.teams.feedback_loop import RecentAnswers, SentAnswer
+
+    recent = RecentAnswers(limit=2)
+    for n in range(3):
+        recent.remember(f"{CHANNEL};messageid=17000", f"activity-{n}", SentAnswer(f"q{n}", "PM", f"a{n}"))
+    assert recent.recall(CHANNEL, "activity-0") is None  # the oldest is forgotten
+    assert recent.recall(CHANNEL, "activity-2") == SentAnswer("q2", "PM", "a2")
+    assert recent.recall(f"{CHANNEL};messageid=17000", "activity-1") == SentAnswer("q1", "PM", "a1")
+    assert recent.recall(CHANNEL, None) is None
