@@ -23,6 +23,8 @@ HOW_TO_ASK: dict[str, tuple[str, ...]] = {
     "teams": ("In a channel or group chat, @mention me with your question.", "In a personal chat, just ask."),
 }
 WHAT_YOU_GET = "I answer with a recommendation, who to consult, why, and the passages it rests on."
+WELCOME = "Hi, I'm whodecides. " + INTRO + " " + WHAT_YOU_GET
+WELCOME_EXAMPLES = EXAMPLE_QUESTIONS[:3]  # the three a welcome offers
 
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
 LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."

@@ -7,6 +7,7 @@ engine. Help, commands, the error ladder, votes and their thank-yous, and the an
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -87,9 +88,19 @@ class Conversation:
 
     # ------------------------------------------------------------------ votes
     def record_vote(
-        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+        self,
+        vote: str,
+        context: Context,
+        *,
+        question: str,
+        recommendation: str,
+        answer_id: str | None,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> Reply:
-        """Store a 👍/👎 on an answer; the thank-you (or why it could not be kept) to show the voter."""
+        """Store a 👍/👎 on an answer, with why when the platform says (`reason`: one of the store's REASONS,
+        anything else kept as "other"; `comment`: the user's own words). The thank-you, or why it could not
+        be kept, to show the voter."""
         if vote not in VOTES or not question.strip():
             return Reply.apology(texts.LOST_BUTTON)
         stored = self.votes is not None and self.votes.record(
@@ -101,16 +112,39 @@ class Conversation:
             vote=vote,
             workspace=context.workspace,
             answer_id=answer_id or None,
+            reason=reason or None,
+            comment=comment or None,
         )
         return Reply.notice(texts.THANKS[vote] if stored else texts.FEEDBACK_LOST)
 
     async def vote(
-        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+        self,
+        vote: str,
+        context: Context,
+        *,
+        question: str,
+        recommendation: str,
+        answer_id: str | None,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> Reply:
         """record_vote off the event loop (a database write)."""
         return await asyncio.to_thread(
-            self.record_vote, vote, context, question=question, recommendation=recommendation, answer_id=answer_id
+            functools.partial(
+                self.record_vote,
+                vote,
+                context,
+                question=question,
+                recommendation=recommendation,
+                answer_id=answer_id,
+                reason=reason,
+                comment=comment,
+            )
         )
+
+    def welcome(self) -> Reply:
+        """The one greeting when the bot is added somewhere: who it is, and a few questions to try."""
+        return Reply.welcome()
 
     def lost_button(self) -> Reply:
         return Reply.apology(texts.LOST_BUTTON)

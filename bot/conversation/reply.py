@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.results import Answer
+from bot.texts import WELCOME
 
 
 class AnswererLike(Protocol):
@@ -22,6 +23,7 @@ class ReplyKind(StrEnum):
     COMMAND = "command"  # the result of a command word (`text`), e.g. a stored agreement
     APOLOGY = "apology"  # the bot could not answer; `text` says so, never a stack trace
     NOTICE = "notice"  # a short acknowledgement, e.g. the thank-you for a vote
+    WELCOME = "welcome"  # the greeting when the bot is added to a chat or a team, with example questions
 
 
 def new_answer_id() -> str:
@@ -55,3 +57,7 @@ class Reply:
     @classmethod
     def notice(cls, text: str) -> Reply:
         return cls(ReplyKind.NOTICE, text=text)
+
+    @classmethod
+    def welcome(cls) -> Reply:
+        return cls(ReplyKind.WELCOME, text=WELCOME)

@@ -8,12 +8,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import texts
 from bot.conversation import CLI, Context, Conversation, Reply, ReplyKind
 from bot.render import slack as slack_render
 from bot.render import teams as teams_render
 from bot.store import FeedbackStore, make_engine
+from bot.store.tables import feedback
 from tests.fakes.answerer import FakeAnswerer
 
 WHERE = Context("slack", "T1", "C1", "1700000000.000100", "U1")
@@ -60,6 +62,39 @@ def test_votes_are_stored_with_the_context_and_thanked(store: FeedbackStore) -> 
     assert (lost.kind, lost.text) == (ReplyKind.APOLOGY, texts.LOST_BUTTON)
     unstored = Conversation(FakeAnswerer()).record_vote("up", WHERE, question="q", recommendation="PM", answer_id=None)
     assert unstored.text == texts.FEEDBACK_LOST
+
+
+def test_a_vote_keeps_why_on_every_platform(store: FeedbackStore) -> None:
+    conversation = Conversation(FakeAnswerer(), store)
+    teams = Context("teams", "tenant-1", "19:c", None, "aad-1")
+    reply = asyncio.run(
+        conversation.vote(
+            "down",
+            teams,
+            question="who prices?",
+            recommendation="PM",
+            answer_id="a1",
+            reason="wrong_role",
+            comment="It's the PO here",
+        )
+    )
+    assert reply.text == texts.THANKS["down"]
+    conversation.record_vote(
+        "down", WHERE, question="q", recommendation="PO", answer_id=None, reason="made-up", comment="  "
+    )
+    conversation.record_vote("up", WHERE, question="q", recommendation="PO", answer_id=None)
+    with store.engine.connect() as conn:
+        kept = [tuple(r) for r in conn.execute(select(feedback.c.platform, feedback.c.reason, feedback.c.comment))]
+    assert kept == [("teams", "wrong_role", "It's the PO here"), ("slack", "other", None), ("slack", None, None)]
+
+
+def test_the_welcome_says_who_the_bot_is_and_offers_three_questions() -> None:
+    reply = Conversation(FakeAnswerer()).welcome()
+    assert (reply.kind, reply.text) == (ReplyKind.WELCOME, texts.WELCOME)
+    assert len(texts.WELCOME_EXAMPLES) == 3
+    teams = teams_render.render_reply(reply)
+    assert teams.card is not None and all(q in str(teams.card.model_dump()) for q in texts.WELCOME_EXAMPLES)
+    assert slack_render.render_reply(reply).text  # a platform without its own welcome still says something
 
 
 def test_answers_run_on_the_conversations_own_bounded_pool() -> None:
