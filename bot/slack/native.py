@@ -46,6 +46,18 @@ def message_text(message: dict[str, Any]) -> str:
     return " ".join(p for p in parts if isinstance(p, str))
 
 
+async def bot_user_id(context: AsyncBoltContext, client: AsyncWebClient) -> str | None:
+    """Who the bot is, to drop its mention from a message. A shortcut carries no `authorizations`, so right
+    after start (before the background auth.test answered) it is asked here, after the ack."""
+    if context.bot_user_id:
+        return context.bot_user_id
+    try:
+        return (await client.auth_test()).get("user_id")
+    except Exception as exc:  # noqa: BLE001 - then a mention of the bot stays in the question, as "@name"
+        log.warning("auth.test failed (%s): the bot's own mention may stay in the question", exc)
+        return None
+
+
 async def _quietly(what: str, call: Any) -> None:
     """Status and title are niceties of the AI app surface: a workspace without it still gets its answer."""
     try:
@@ -70,7 +82,7 @@ class SlackNativeListeners(SlackListeners):
         team = (shortcut.get("team") or {}).get("id") or user.get("team_id")
         thread = message.get("thread_ts")
         where = Context("slack", team, channel, thread, user.get("id"))
-        question = to_plain(message_text(message), context.bot_user_id)
+        question = to_plain(message_text(message), await bot_user_id(context, client))
         if not question:
             reply = self.conversation.empty_message()
         else:
