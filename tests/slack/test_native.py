@@ -13,7 +13,7 @@ from bot.render.slack_assistant import ASSISTANT_STATUS
 from bot.render.slack_feedback import REASON_LABELS, REASON_VIEW
 from bot.results import EXAMPLE_QUESTIONS
 from bot.settings import Settings
-from bot.store import FeedbackStore, make_engine
+from bot.store import make_engine
 from bot.store.tables import feedback
 from tests.fakes.slack_requests import dm, feedback_values, mention
 from tests.fakes.slack_web_api import Failure
