@@ -296,3 +296,30 @@ def test_without_the_history_scopes_the_answer_comes_from_the_message_alone(slac
     assert "thread context skipped" in caplog.text
     if failure == "missing_scope":
         assert "channels:history" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def engine_answerer(real_settings):
+    from bot.answer import Answerer
+
+    return Answerer.from_settings(real_settings)
+
+
+@pytest.mark.slow
+def test_with_the_real_engine_the_answer_says_what_it_took_from_the_thread(settings, web_api, start_server,
+                                                                            engine_answerer):  # fmt: skip
+    _, slack = start_server(settings, engine_answerer)
+    web_api.add_thread("CTEAM", THREAD, [
+        {"ts": THREAD, "user": "UA", "text": "Morning! We're a 6-person company, so titles are loose."},
+        {"ts": "1700000400.000400", "user": "UB", "text": f"<@UBOT> {PRICE}", "thread_ts": THREAD},
+    ])  # fmt: skip
+    slack.event(mention(f"<@UBOT> {PRICE}", channel="CTEAM", ts="1700000400.000400", thread_ts=THREAD))
+    [post] = web_api.wait_for("chat.postMessage", timeout=60)
+    assert post.body["text"].startswith("The Product Owner and the Product Manager decide together")
+    assert "As mentioned above: a 6-person company." in dump(post)
+    assert f"Question: {PRICE}" in dump(post)  # the thread is context, not the question
+
+    # The same question outside a thread: the Product Manager, and nothing "mentioned above".
+    slack.event(mention(f"<@UBOT> {PRICE}", channel="CTEAM", ts="1700000500.000100"))
+    alone = web_api.wait_for("chat.postMessage", 2, timeout=60)[1]
+    assert alone.body["text"].startswith("The Product Manager decides") and "mentioned above" not in dump(alone)
