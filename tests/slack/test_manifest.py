@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import Settings
 from bot.render.slack_assistant import suggested_prompts
+from bot.settings import Settings
 from bot.slack.app import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.native import MESSAGE_SHORTCUT
 
