@@ -15,7 +15,7 @@ from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
-from bot.message import read_message
+from bot.message import is_vague, read_message
 from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
 from bot.router import Router, known_words, question_text
@@ -177,7 +177,15 @@ class Answerer:
         if not set(tokens(topic_of(ask), drop_frame=True)) - _ROLE_STEMS:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
-        r = self.read(ask, with_background(msg.text, context))
+        whole = with_background(msg.text, context)  # a thread's earlier messages: context for the modifiers
+        r = self.read(ask, whole)
+        if msg.before and is_vague(ask):
+            # The ask leans on the story ("whose call is the tech?"): read it with the sentence before too, and
+            # keep that reading if the router is surer of it. On the tuning halves (realistic, trial) this gets
+            # 1 and 2 more right; always taking the wider reading got 3 fewer right on realistic.
+            wider = self.read(f"{msg.before} {ask}", whole)
+            if self._top(wider) > self._top(r):
+                r = wider
         rec = decide(r.context, r.topic, r.evidence, self.rules)
         if context and (above := mentioned_above(msg.text, context, rec, self.rules)):
             notes.append(above)
@@ -196,6 +204,10 @@ class Answerer:
             passages=tuple(self._passages(r.hits, rec)),
             notes=tuple(notes) + rec.notes,
         )
+
+    @staticmethod
+    def _top(r: Reading) -> float:
+        return max(r.evidence.probabilities.values(), default=0.0)
 
     def evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
         on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.results import ROLE_NAMES, Citation, Owner, RuleMatch
 from bot.router import Route
 from bot.rules import Modifier, Outside, Rule, RuleBook
+from bot.technical import asks_technical_choice
 from bot.textutil import fold, rule_tokens
 
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
@@ -23,6 +24,7 @@ MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items 
 TRIGGER_WEIGHT = 0.35  # a full-strength trigger (three words) adds this much to an area's router probability
 TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
+TECH_CHOICE_WEIGHT = 0.8  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py)
 # Below this fused score the best owner is a guess: "not sure". Read off `python -m bot.calibrate` (README) on
 # the tuning sets: at 0.45, "not sure" precision 0.933 and recall 0.875, given to 0.4% of answerable questions.
 NOT_SURE_BELOW = 0.45
@@ -239,6 +241,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     present = frozenset(seq)
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
+    tech_choice = asks_technical_choice(unquote(topic))
     out = []
     for item in (*book.rules, *book.outside):
         p = evidence.probabilities.get(item.id, 0.0)
@@ -247,8 +250,8 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
         else:
             t = _strength(seq, item.triggers, present)[0]
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
-        if item.id == TEAM_HOW and build_cue:
-            bonus += BUILD_CUE_WEIGHT
+        if item.id == TEAM_HOW:
+            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=lambda c: (c.score, getattr(c.item, "priority", 1)), reverse=True)
