@@ -37,6 +37,7 @@ ALSO_SHARE = 0.5  # ... if they score at least this share of the best area
 CONF_BASE = 0.30  # a bare winner with no lead over another owner
 CONF_PER_LEAD = 0.9  # each point of lead over the best other owner adds this much
 CONF_CLOSE_MAX = 0.6  # a close call is never more than medium
+CONF_DISAGREE_MAX = 0.7  # nor an answer against another owner's full-strength trigger (see `_outspoken_rival`)
 CONF_MAX = 0.97  # never certain: the sources are opinions
 CONF_MODIFIER = 0.7  # context stated in the message (company size, no Scrum) is explicit: at least medium-high
 CONF_EVIDENCE_STEP = 0.03  # each top passage describing the owner's role (minus the other role's)
@@ -73,7 +74,11 @@ _PRODUCT_OR_ENG = re.compile(
     r"\b(?:product|business)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?"
     r"(?:eng\w*|tech\w*|dev\w*|ours|our\s+call|the\s+team'?s)"
     r"|\b(?:decide|call|choose|pick)\s+(?:it\s+|this\s+|that\s+)?(?:ourselves|on\s+our\s+own)\b"
-    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b",
+    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b"
+    # "whose call is the tech?", "who owns the technical side?": the thing asked about is the technology itself
+    r"|\b(?:the|our)\s+(?:tech|technical|technology|engineering)(?:\s+(?:side|part|bit|approach|stack|solution))?"
+    r"(?!\s+(?:lead|leads|writer|writers|debt|support|team|interview|talk|review))"
+    r"(?:\s+(?:here|then|now|tbh|though|anyway))?\s*(?:[?.!,]|$)",
     re.I,
 )
 _QUOTED = re.compile(r"(['\"“‘])([^'\"“”‘’]{2,80})(['\"”’])")
@@ -300,6 +305,15 @@ def _decides(owner: str) -> str:
     }.get(owner, f"the {ROLE_NAMES[owner]} decides")
 
 
+def _outspoken_rival(candidates: Sequence[Candidate], best: Candidate) -> Candidate | None:
+    """Another owner's area whose trigger matched at full strength, when the winner's did not."""
+    if best.trigger >= TRIGGER_FULL:
+        return None
+    return next(
+        (c for c in candidates if c.owner not in (best.owner, Owner.UNKNOWN) and c.trigger >= TRIGGER_FULL), None
+    )
+
+
 def score(candidates: list[Candidate], evidence: Evidence, threshold: float = NOT_SURE_BELOW) -> Recommendation | None:
     """The best-supported owner and its best area, with a confidence from its lead over the next owner."""
     owners = by_owner(candidates)
@@ -324,6 +338,13 @@ def score(candidates: list[Candidate], evidence: Evidence, threshold: float = NO
     if rival is not None and lead < CLOSE_CALL:
         conf = min(conf, CONF_CLOSE_MAX)
         notes = (f"A close call: if you mean {rival.best.item.area.lower()}, then {_decides(rival.owner)}.",)
+    elif (against := _outspoken_rival(candidates, best)) is not None:
+        # The router and the rules' own wording disagree: the answer stands, but not with high confidence.
+        conf = min(conf, CONF_DISAGREE_MAX)
+        notes = (
+            f"The wording also fits {against.item.area.lower()}: if that is what you mean, then "
+            f"{_decides(against.owner)}.",
+        )
     second = [c for c in candidates if c.owner == top.owner and c is not best and isinstance(c.item, Rule)]
     also = [c for c in second[:ALSO_AREAS] if c.score >= ALSO_SHARE * best.score]
     return Recommendation(

@@ -29,6 +29,7 @@ from bot.topic import mask_names, topic_of
 log = logging.getLogger(__name__)
 
 CACHE = "router.npz"
+EVERYDAY_NAMES = Path(__file__).with_name("everyday_names.txt")
 FORMAT = "router-8"
 # Regularisation of the logistic regression, chosen by 10-fold cross-validation over the examples
 # (`cross_validate`): intent accuracy 0.698 at C=16, 0.699 at 64, 0.694 at 128; owners are what the answer needs.
@@ -45,10 +46,15 @@ class Route:
     similarity: float  # cosine of the question and that example
 
 
+def everyday_names() -> frozenset[str]:
+    lines = EVERYDAY_NAMES.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
+
+
 def known_words(book: RuleBook) -> frozenset[str]:
     """Words the rule book writes in lower case somewhere, and the technical vocabulary ("Vitest"): a capitalised
     word outside this set is a name."""
-    out: set[str] = set(known_terms())
+    out: set[str] = set(known_terms()) | everyday_names()
     for item in (*book.rules, *book.outside):
         for text in (item.area, *item.trigger_texts, *item.examples):
             out.update(w.lower() for w in re.findall(r"\b[a-z][a-z0-9]*\b", text))
@@ -126,8 +132,8 @@ class Router:
 
     @classmethod
     def load_or_build(cls, folder: Path, book: RuleBook, encoder: Encoder, model_fp: str) -> Router:
-        # The technical vocabulary decides which words are masked as names, so it is part of what was fitted.
-        terms = hashlib.sha256(TERMS_FILE.read_bytes()).hexdigest()[:16]
+        # The vocabularies decide which words are masked as names, so they are part of what was fitted.
+        terms = hashlib.sha256(TERMS_FILE.read_bytes() + EVERYDAY_NAMES.read_bytes()).hexdigest()[:16]
         key = f"{FORMAT}:C={C_REG}:{book.digest}:{terms}:{model_fp}"
         path = Path(folder) / CACHE
         cached = cls._load(path, key)
