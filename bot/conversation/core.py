@@ -12,11 +12,11 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot import texts
 from bot.conversation.context import Context
-from bot.conversation.reply import AnswererLike, Reply
+from bot.conversation.reply import AnswererLike, ContextAnswererLike, Reply
 from bot.errors import UsageError, WhodecidesError
 from bot.results import HEADLINES
 
@@ -60,8 +60,11 @@ class Conversation:
         acknowledge within a deadline can answer these in the acknowledgement itself."""
         return Reply.usage() if not text.strip() or texts.is_help(text) else None
 
-    def reply_now(self, text: str, context: Context) -> Reply:
-        """The reply to `text`, computed in the calling thread (the CLI; `reply` runs this on the pool)."""
+    def reply_now(self, text: str, context: Context, background: str = "") -> Reply:
+        """The reply to `text`, computed in the calling thread (the CLI; `reply` runs this on the pool).
+
+        `background` is what was said before (a thread's earlier messages): context for the answer, never
+        the question itself."""
         text = texts.one_line(text or "")
         quick = self.immediate(text)
         if quick is not None:
@@ -71,6 +74,8 @@ class Conversation:
         try:
             if command is not None:
                 return command(rest.strip(), context)
+            if background.strip():
+                return Reply.of(cast(ContextAnswererLike, self.answerer).answer(text, context=background))
             return Reply.of(self.answerer.answer(text))
         except UsageError as exc:
             return Reply.usage(exc.message)
@@ -80,11 +85,16 @@ class Conversation:
             log.exception("%s: the answerer failed on a %d-character message", context.platform, len(text))
             return Reply.apology(texts.SORRY)
 
-    async def reply(self, text: str, context: Context) -> Reply:
+    async def reply(self, text: str, context: Context, *, background: str = "") -> Reply:
         quick = self.immediate(text or "")
         if quick is not None:
             return quick
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.reply_now, text, context)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.reply_now, text, context, background)
+
+    def empty_message(self) -> Reply:
+        """ "Who decides this?" on a message without text (a file, an image)."""
+        return Reply.notice(texts.EMPTY_MESSAGE)
 
     # ------------------------------------------------------------------ votes
     def record_vote(
@@ -145,6 +155,26 @@ class Conversation:
     def welcome(self) -> Reply:
         """The one greeting when the bot is added somewhere: who it is, and a few questions to try."""
         return Reply.welcome()
+
+    def record_reason(self, context: Context, *, answer_id: str | None, reason: str, comment: str | None) -> Reply:
+        """Why a 👎 was given, attached to that user's vote on that answer (in that workspace)."""
+        stored = (
+            bool(answer_id)
+            and self.votes is not None
+            and self.votes.add_reason(
+                platform=context.platform,
+                workspace=context.workspace,
+                user_id=context.user or "unknown",
+                answer_id=answer_id or "",
+                reason=reason,
+                comment=comment,
+            )
+        )
+        return Reply.notice(texts.REASON_THANKS if stored else texts.REASON_LOST)
+
+    async def give_reason(self, context: Context, *, answer_id: str | None, reason: str, comment: str | None) -> Reply:
+        """record_reason off the event loop (a database write)."""
+        return await asyncio.to_thread(self.record_reason, context, answer_id=answer_id, reason=reason, comment=comment)
 
     def lost_button(self) -> Reply:
         return Reply.apology(texts.LOST_BUTTON)

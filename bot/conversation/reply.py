@@ -17,6 +17,13 @@ class AnswererLike(Protocol):
     def answer(self, question: str) -> Answer: ...
 
 
+class ContextAnswererLike(Protocol):
+    """An answerer that also reads what was said before (a thread's earlier messages) as context. The
+    Conversation passes `context` only when there is some, so an answerer without it still works."""
+
+    def answer(self, question: str, context: str = "") -> Answer: ...
+
+
 class ReplyKind(StrEnum):
     USAGE = "usage"  # help: how to ask, with examples (and `text`, what was wrong, if anything)
     ANSWER = "answer"  # `answer` holds the Answer

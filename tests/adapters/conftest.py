@@ -19,13 +19,12 @@ import httpx
 import pytest
 
 from bot.errors import UsageError, WhodecidesError
-from bot.render.slack import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.results import Answer
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_server
 from bot.settings import Settings
 from tests.fakes.live_server import LiveServer
-from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender, dm
+from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender, dm, feedback_values
 from tests.fakes.slack_web_api import SlackWebApiMock
 from tests.fakes.teams_connector import TeamsConnector
 
@@ -99,23 +98,15 @@ class SlackDriver:
         ts = f"{time.time():.6f}"
         assert self.sender.event(dm(text, user=self.user, ts=ts)).status_code == 200
         post = self.web_api.wait_for("chat.postMessage", before + 1)[-1]
-        buttons = {
-            e["action_id"]: e["value"]
-            for b in post.body.get("blocks") or []
-            if b.get("type") == "actions"
-            for e in b["elements"]
-            if "value" in e
-        }
-        votes = {v: buttons[a] for v, a in (("up", ACTION_FEEDBACK_UP), ("down", ACTION_FEEDBACK_DOWN)) if a in buttons}
+        votes = feedback_values(post.body)
         blocks = post.body.get("blocks") or []
         return Seen("\n".join([post.body.get("text") or "", *_strings(blocks)]), votes)
 
     def press(self, seen: Seen, vote: str) -> str:
-        action = ACTION_FEEDBACK_UP if vote == "up" else ACTION_FEEDBACK_DOWN
         name = f"vote-{time.monotonic_ns()}"
         before = len(self.web_api.calls("response_url", delivered_only=True))
         url = self.web_api.response_url(name)
-        response = self.sender.action(action, seen.votes[vote], response_url=url, user=self.user)
+        response = self.sender.feedback(seen.votes[vote], response_url=url, user=self.user)
         assert response.status_code == 200
         [thanks] = [c for c in self.web_api.wait_for("response_url", before + 1) if c.path.endswith(name)]
         return str(thanks.body.get("text"))

@@ -141,3 +141,33 @@ def test_both_renderers_draw_every_reply_kind_without_live_mentions(reply: Reply
     shown = reply.text.split(" ")[0]
     assert shown in slack.text and shown in teams.text
     assert (teams.card is not None) == (reply.kind is ReplyKind.USAGE)
+
+
+def test_background_is_handed_to_the_answerer_only_when_there_is_some() -> None:
+    class QuestionOnly:  # an answerer that knows nothing of context, as before issue 12
+        def answer(self, question: str):
+            return FakeAnswerer().answer(question)
+
+    plain = Conversation(QuestionOnly())
+    assert plain.reply_now("who decides the price?", WHERE, "  ").kind is ReplyKind.ANSWER
+    answerer = FakeAnswerer()
+    conversation = Conversation(answerer)
+    asyncio.run(conversation.reply("who decides the price?", WHERE, background="we are a 6-person company"))
+    assert (answerer.calls, answerer.contexts) == (["who decides the price?"], ["we are a 6-person company"])
+    assert conversation.empty_message().kind is ReplyKind.NOTICE
+    assert conversation.empty_message().text == texts.EMPTY_MESSAGE
+
+
+def test_a_reason_is_attached_to_the_voters_own_thumbs_down(store: FeedbackStore) -> None:
+    conversation = Conversation(FakeAnswerer(), store)
+    vote = dict(question="who decides the price?", recommendation="PM", answer_id="a1")
+    assert conversation.record_vote("down", WHERE, **vote).text == texts.THANKS["down"]
+    done = conversation.record_reason(WHERE, answer_id="a1", reason="misunderstood", comment="I meant the PO")
+    assert done.text == texts.REASON_THANKS
+    assert store.reasons() == [("slack", "misunderstood", 1)]
+    elsewhere = Context("slack", "T2", "C1", None, "U1")  # the same user id in another workspace
+    assert conversation.record_reason(elsewhere, answer_id="a1", reason="other", comment=None).text == texts.REASON_LOST
+    assert conversation.record_reason(WHERE, answer_id=None, reason="other", comment=None).text == texts.REASON_LOST
+    assert Conversation(FakeAnswerer()).record_reason(WHERE, answer_id="a1", reason="other", comment=None).text == (
+        texts.REASON_LOST
+    )  # no store at all
