@@ -33,8 +33,8 @@ from bot.textutil import lexical_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
-# 5: the chunks' words
+FORMAT_VERSION = 6  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
+# 5: the chunks' words; 6: the ONNX graph saved with ONNX Runtime's optimisations
 
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"

@@ -10,14 +10,14 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.agreements import grammar
 from bot.agreements.actions import RECORD, REMOVE, UNDO
 from bot.agreements.store import Agreement, Scope, TeamMemoryStore
 from bot.agreements.wording import OWNER_PHRASES, recorded, ruling, where
 from bot.conversation.context import Context
-from bot.conversation.reply import AnswererLike, Button, Item, Person, Place, Reply
+from bot.conversation.reply import AnswererLike, Button, ContextAnswererLike, Item, Person, Place, Reply
 from bot.errors import UsageError
 from bot.results import ROLE_NAMES, Agreed, Answer, Holder, Owner
 from bot.topic import topic_of
@@ -239,17 +239,23 @@ class TeamMemory:
         )
 
     # ------------------------------------------------------------------ answers
-    def answer(self, answerer: AnswererLike, text: str, context: Context) -> Reply:
+    def answer(self, answerer: AnswererLike, text: str, context: Context, *, background: str = "") -> Reply:
+        """`background`: a thread's earlier messages, handed on to the engine as context only."""
+        engine = cast(ContextAnswererLike, answerer)
+
+        def ask(question: str) -> Answer:
+            return engine.answer(question, context=background) if background.strip() else answerer.answer(question)
+
         if not context.workspace or not context.channel:
-            return Reply.of(answerer.answer(text))
+            return Reply.of(ask(text))
         scope = Scope(context.platform, context.workspace, context.channel)
         try:
             stored_context = self.store.context(scope)
         except Exception as exc:  # noqa: BLE001 - team memory down: answer from the rules, and say so in the log
             log.error("team memory unavailable, answering without it: %s", type(exc).__name__)
-            return Reply.of(answerer.answer(text), offer=_offer(text))
+            return Reply.of(ask(text), offer=_offer(text))
         sentence = grammar.CONTEXTS.get(stored_context or "")
-        answer = answerer.answer(f"{sentence} {text}" if sentence else text)
+        answer = ask(f"{sentence} {text}" if sentence else text)
         if sentence:
             question = answer.question[len(sentence) + 1 :] if answer.question.startswith(sentence) else answer.question
             note = f"This channel's stored context: {stored_context} (set with {grammar.prefix(context)}context)."

@@ -157,7 +157,7 @@ class SlackChannel:
             },
         }
         posts = len(self.web_api.calls("chat.postMessage")) + len(self.web_api.calls("chat.postEphemeral"))
-        body = view_submission_body(view, values)
+        body = view_submission_body(view, values, user="UASKER")
         assert self.sender.post(body, "application/x-www-form-urlencoded").status_code == 200
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
