@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.authority import OrgDocuments, overrule
 from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
@@ -90,6 +91,7 @@ class Answerer:
         self._vocab = self._english_vocab(index, rules)
         self.speller = speller or Speller(self._domain_words(index, rules))
         self.known_words = known_words(rules)
+        self.org = OrgDocuments.of_index(index, encoder, self.known_words)  # `authority: org` documents
         # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
@@ -177,6 +179,9 @@ class Answerer:
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
         r = self.read(ask, msg.text)
         rec = decide(r.context, r.topic, r.evidence, self.rules)
+        return self._org_first(self._by_rules(shown, notes, r, rec), r, notes)
+
+    def _by_rules(self, shown: str, notes: list[str], r: Reading, rec: Recommendation | None) -> Answer:
         if rec is None or rec.owner == Owner.UNKNOWN:
             passages = tuple(self._passages(r.hits, None)) if r.evidence.on_topic else ()
             if rec is None:
@@ -192,6 +197,15 @@ class Answerer:
             passages=tuple(self._passages(r.hits, rec)),
             notes=tuple(notes) + rec.notes,
         )
+
+    def _org_first(self, ans: Answer, r: Reading, notes: list[str]) -> Answer:
+        """The organisation's own documents outrank the rules' answer when one of their sentences matches."""
+        articles = None if ans.recommendation == Owner.UNKNOWN else str(ans.recommendation)
+        found = self.org.ruling(r.vec, articles)
+        if found is None:
+            return ans
+        ruling, chunk_id = found
+        return overrule(ans, ruling, self.retriever.passage(Hit(chunk_id, 0.0, 0.0, 0.0)), notes)
 
     def evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
         on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.corpus import Document
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: chunks carry their document's authority
 MAX_WORDS = 70  # long paragraphs are split on sentences to about this size
 WHOLE_SECTION_WORDS = 110  # a short section (a forum reply, say) stays whole
 MIN_WORDS = 6  # shorter paragraphs ("Hi everyone,") join the next one
@@ -29,6 +29,7 @@ class Chunk:
     section: str
     text: str
     role: str | None  # "PO" | "PM" | None when the text does not make it plain
+    authority: str = ""  # its document's: "org" for the organisation's own (bot.corpus.ORG), "" for an article
 
 
 def words(text: str) -> int:
@@ -210,6 +211,7 @@ def chunk_document(doc: Document, start_id: int = 0) -> list[Chunk]:
                 section=section,
                 text=text,
                 role=role_of(text, section),
+                authority=doc.authority,
             )
         )
     return chunks

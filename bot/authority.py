@@ -1,0 +1,148 @@
+"""The organisation's own documents (front matter `authority: org`) outrank the general articles.
+
+At start, every sentence of an org document that says which role decides something (bot.role_statement) is
+kept with a vector of what it decides ("At ACME the Product Owner sets the price" → "the price"). A question
+whose decision is close enough to one of them (cosine ≥ MATCH_COSINE) is answered as that sentence says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.chunking import Chunk
+from bot.corpus import ORG
+from bot.embedding import Encoder
+from bot.index import Index
+from bot.results import ROLE_NAMES, Answer, OrgRuling, Owner, Passage
+from bot.role_statement import RoleStatement, role_statements
+from bot.router import question_text
+from bot.textutil import tokens
+
+# The question's topic vector against a statement's decision vector (both names-masked, as the router reads
+# them). Measured with the shipped model on tests/data/org_matches.jsonl (`python -m bot.authority`): see the
+# README's "Your organisation's documents outrank the articles" for the precision and recall at this cut-off.
+MATCH_COSINE = 0.55
+ORG_CONFIDENCE = 0.9  # the organisation wrote it down: high, though the match itself is by meaning
+TOP_PASSAGES = 5  # as many as an answer of the rules (bot.answer.TOP_K)
+
+
+@dataclass(frozen=True)
+class OrgStatement:
+    statement: RoleStatement
+    chunk: Chunk
+    text: str  # what was embedded: the decision, with the section heading when the sentence alone is thin
+
+
+def decision_text(statement: RoleStatement, section: str = "") -> str:
+    """What a statement decides, as a question's topic would say it."""
+    decision = statement.decision
+    if len(tokens(decision, drop_frame=True)) < 1:
+        decision = f"{section} {decision}".strip() or statement.sentence
+    return decision
+
+
+class OrgDocuments:
+    """The role statements of the org documents of one index, and their vectors. Thread-safe after construction."""
+
+    def __init__(self, statements: Sequence[OrgStatement], vectors: np.ndarray) -> None:
+        self.statements = tuple(statements)
+        self.vectors = vectors
+
+    @classmethod
+    def of_index(cls, index: Index, encoder: Encoder, known: frozenset[str]) -> OrgDocuments:
+        found: list[OrgStatement] = []
+        for doc in index.manifest.org_docs:  # listed at build time: no scan of the corpus at start
+            for chunk in index.chunks.of_doc(doc):
+                for st in role_statements(chunk.text):
+                    found.append(OrgStatement(st, chunk, decision_text(st, chunk.section)))
+        if not found:
+            return cls((), np.zeros((0, 1), dtype=np.float32))
+        vectors = np.asarray(encoder.encode([question_text(s.text, known) for s in found]), dtype=np.float32)
+        return cls(found, vectors)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def best(self, vec: np.ndarray) -> tuple[OrgStatement, float] | None:
+        """The statement whose decision is closest to the question's, and its cosine."""
+        if not self.statements:
+            return None
+        scores = self.vectors @ np.asarray(vec, dtype=np.float32)
+        i = int(np.argmax(scores))
+        return self.statements[i], float(scores[i])
+
+    def ruling(self, vec: np.ndarray, articles: str | None) -> tuple[OrgRuling, int] | None:
+        """The org's ruling on the question (and the chunk it is in), when one of its statements matches."""
+        found = self.best(vec)
+        if found is None or found[1] < MATCH_COSINE:
+            return None
+        st, score = found
+        role = st.statement.role
+        assert role is not None  # role_statements keeps only statements that name a decider
+        ruling = OrgRuling(
+            owner=role,
+            quote=st.statement.sentence,
+            doc=st.chunk.doc_id,
+            title=st.chunk.title,
+            source=st.chunk.source,
+            score=score,
+            articles=articles,
+        )
+        return ruling, st.chunk.chunk_id
+
+
+ORG_PASSAGE_SCORE = 3.0  # above any rule-cited passage (at most 2.05, see Answerer._passages): it leads
+
+
+def _role_name(owner: str) -> str:
+    return ROLE_NAMES.get(owner, owner)
+
+
+def _consulted(consulted: tuple[str, ...], ruling: OrgRuling) -> tuple[str, ...]:
+    """Who the articles would have consulted, with the two roles swapped when the org gives it to the other."""
+    deciders = {"Product Owner", "Product Manager"} if ruling.owner == Owner.SHARED else {_role_name(ruling.owner)}
+    out = [c for c in consulted if c not in deciders]
+    if ruling.articles_differ and ruling.articles in (Owner.PO, Owner.PM, Owner.TEAM):
+        displaced = _role_name(ruling.articles or "")
+        if displaced not in out and displaced not in deciders:
+            out.insert(0, displaced)
+    return tuple(out)
+
+
+def _decides(owner: str) -> str:
+    if owner == Owner.SHARED:
+        return "the Product Owner and the Product Manager decide together"
+    return f"the {_role_name(owner)} decides"
+
+
+def overrule(answer: Answer, ruling: OrgRuling, passage: Passage, notes: Sequence[str] = ()) -> Answer:
+    """The answer the rules gave, decided instead by the org's sentence: it leads the passages, its role is
+    the recommendation and the rationale, and a note says where the general articles differ. The articles'
+    passages and matched rules stay, as background (`notes`: the message's own notes, kept)."""
+    lead = replace(passage, score=ORG_PASSAGE_SCORE, authority=ORG)
+    others = tuple(p for p in answer.passages if p.chunk_id != passage.chunk_id)
+    said: list[str] = []
+    if ruling.articles_differ and ruling.articles:
+        area = next((r.area for r in answer.rules if r.owner == ruling.articles), "")
+        about = f" ({area.lower()})" if area else ""
+        said.append(f"The general articles differ: by them{about}, {_decides(ruling.articles)}.")
+    elif ruling.articles:
+        said.append("The general articles agree.")
+    return replace(
+        answer,
+        recommendation=Owner(ruling.owner),
+        confidence=ORG_CONFIDENCE,
+        consulted=_consulted(answer.consulted, ruling),
+        rationale=f"{ruling.title}, your organisation's own document, gives this decision to the "
+        f"{_role_name(ruling.owner)}: “{ruling.quote}”",
+        passages=(lead, *others)[:TOP_PASSAGES],
+        notes=(*said, *notes),
+        hint=None,
+        authority=ruling,
+    )
+
+
+__all__ = ["MATCH_COSINE", "ORG_CONFIDENCE", "OrgDocuments", "OrgStatement", "decision_text", "overrule"]
