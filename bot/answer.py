@@ -201,7 +201,7 @@ class Answerer:
     def _org_first(self, ans: Answer, r: Reading, notes: list[str]) -> Answer:
         """The organisation's own documents outrank the rules' answer when one of their sentences matches."""
         articles = None if ans.recommendation == Owner.UNKNOWN else str(ans.recommendation)
-        found = self.org.ruling(r.vec, articles)
+        found = self.org.ruling(r.vec, r.topic, articles)
         if found is None:
             return ans
         ruling, chunk_id = found
