@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.authority import OrgDocuments, overrule
+from bot.citations import check_citations
 from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
@@ -87,6 +88,7 @@ class Answerer:
         self.rules = rules
         self.router = router
         self.retriever = Retriever(index, encoder)
+        check_citations(rules, index.chunks.of_doc)  # a rules file quoting what the corpus lacks is refused
         self._quote_chunks = self._map_quotes(index, rules)
         self._vocab = self._english_vocab(index, rules)
         self.speller = speller or Speller(self._domain_words(index, rules))

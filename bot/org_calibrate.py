@@ -37,9 +37,10 @@ def outcomes(path: Path, encoder: Encoder) -> tuple[list[tuple[float | None, boo
     texts = [question_text(decision_text(s), known) for _, s in stated]
     stems = [frozenset(tokens(t, drop_frame=True)) for t in texts]
     questions = [(r["area"], q) for r in rows for q in r["questions"]]
-    cos = np.asarray(encoder.encode([question_text(q, known) for _, q in questions])) @ np.asarray(
-        encoder.encode(texts)
-    ).T
+    cos = (
+        np.asarray(encoder.encode([question_text(q, known) for _, q in questions]))
+        @ np.asarray(encoder.encode(texts)).T
+    )
     answerable = sum(1 for area, _ in questions if any(r["area"] == area for r, _ in stated))
     out: list[tuple[float | None, bool, str, str]] = []
     for i, (area, q) in enumerate(questions):

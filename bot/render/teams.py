@@ -112,7 +112,12 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
                 ]
             )
         )
-        body.append(TextBlock(text=_trim(answer.rationale, RATIONALE_CHARS), wrap=True))
+        if answer.authority is not None:
+            org = (
+                f"Decided by your organisation's document: {_trim(answer.authority.title or answer.authority.doc, 160)}"
+            )
+            body.append(_plain(org, subtle=True))
+        body.append(_plain(_trim(answer.rationale, RATIONALE_CHARS)))
         body.extend(_notes(answer))
         body.extend(_passages(answer.passages[:TOP_PASSAGES]))
 
@@ -132,7 +137,9 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
 def why_card(answer: Answer) -> AdaptiveCard:
     """The detail behind the recommendation: each matched rule and its verbatim citations."""
     body: list[CardElement] = [TextBlock(text="Why this answer", weight="Bolder", wrap=True)]
-    if not answer.rules:
+    if answer.authority is not None:
+        body.append(_org(answer))
+    if not answer.rules and answer.authority is None:
         body.append(
             TextBlock(
                 text="No decision rule matched; this answer rests on the passages retrieved.",
@@ -180,7 +187,8 @@ def consulted_text(answer: Answer) -> str:
 def source_text(passage: Passage) -> str:
     parts = [p for p in (passage.title, passage.section) if p]
     where = _trim(" · ".join(parts), 160) or "corpus"
-    return f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
+    where = f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
+    return f"{where}, your organisation's document" if passage.authority == "org" else where
 
 
 # ---------------------------------------------------------------- any reply
@@ -274,6 +282,18 @@ def _rule(rule: RuleMatch) -> Container:
     for citation in rule.citations[:MAX_CITATIONS]:
         items.append(_plain(f"“{_trim(citation.quote, QUOTE_CHARS)}”", italic=True))
         items.append(TextBlock(text=f"— {citation.title or citation.doc}", size="Small", is_subtle=True))
+    return Container(items=items, separator=True)
+
+
+def _org(answer: Answer) -> Container:
+    ruling = answer.authority
+    assert ruling is not None
+    owner = ROLE_NAMES.get(ruling.owner, ruling.owner)
+    items: list[CardElement] = [
+        TextBlock(text=f"Your organisation's document: {owner}", weight="Bolder", wrap=True),
+        _plain(f"“{_trim(ruling.quote, QUOTE_CHARS)}”", italic=True),
+        _plain(f"— {_trim(ruling.title or ruling.doc, 160)}", subtle=True),
+    ]
     return Container(items=items, separator=True)
 
 

@@ -14,7 +14,8 @@ def cite(p: Passage) -> str:
     where = f"{p.title}"
     if p.section:
         where += f" › {p.section}"
-    return f"{where} ({p.source})"
+    mark = ", your organisation's document" if p.authority == "org" else ""
+    return f"{where} ({p.source}){mark}"
 
 
 def render_text(answer: Answer, *, passages: int = 3) -> str:
@@ -23,6 +24,8 @@ def render_text(answer: Answer, *, passages: int = 3) -> str:
         lines.append(f"Confidence: {answer.confidence_label} ({answer.confidence:.2f})")
         if answer.consulted:
             lines.append("Consult: " + ", ".join(answer.consulted))
+        if answer.authority is not None:
+            lines.append(f"Decided by your organisation's document: {answer.authority.title or answer.authority.doc}")
     lines.append(textwrap.fill("Why: " + answer.rationale, WIDTH, subsequent_indent="     "))
     for note in answer.notes:
         lines.append(textwrap.fill("Note: " + note, WIDTH, subsequent_indent="      "))
