@@ -25,7 +25,9 @@ def test_to_dict_is_the_json_contract(answerer) -> None:
     d = answerer.answer("Who owns the product roadmap?").to_dict()
     contract = ["question", "recommendation", "confidence", "consulted", "rationale", "rules", "passages"]
     assert list(d)[: len(contract)] == contract  # the original contract first, unchanged
-    assert set(d) - set(contract) == {"confidence_label", "notes"}  # fields added by engine v2
+    # fields added by engine v2, and by org documents (issue #11: null unless an org document decided)
+    assert set(d) - set(contract) == {"confidence_label", "notes", "authority"}
+    assert d["authority"] is None
     assert d["confidence_label"] in {"high", "medium", "low"} and isinstance(d["notes"], list)
     assert d["recommendation"] == "PM" and isinstance(d["confidence"], float)
     assert all(set(p) == {"text", "title", "source", "section", "score"} for p in d["passages"])
