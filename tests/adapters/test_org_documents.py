@@ -9,7 +9,6 @@ only). `answerer` is overridden for this module, so `both` serves it on both pla
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
