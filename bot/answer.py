@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.authority import OrgDocuments, overrule
+from bot.authority import OrgDocuments, overrule, set_aside_conflicts
 from bot.citations import check_citations
 from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
@@ -205,7 +205,7 @@ class Answerer:
         articles = None if ans.recommendation == Owner.UNKNOWN else str(ans.recommendation)
         found = self.org.ruling(r.vec, r.topic, articles)
         if found is None:
-            return ans
+            return set_aside_conflicts(ans)
         ruling, chunk_id = found
         return overrule(ans, ruling, self.retriever.passage(Hit(chunk_id, 0.0, 0.0, 0.0)), notes)
 

@@ -161,4 +161,36 @@ def overrule(answer: Answer, ruling: OrgRuling, passage: Passage, notes: Sequenc
     )
 
 
-__all__ = ["MATCH_COSINE", "ORG_CONFIDENCE", "OrgDocuments", "OrgStatement", "decision_text", "overrule"]
+def set_aside_conflicts(answer: Answer) -> Answer:
+    """An org passage retrieved for an answer it did not decide, giving its decision to another role, is not
+    shown as a source for that answer: it becomes a note that names the role and quotes the sentence (it may
+    be about this very decision, worded too differently to match)."""
+    if answer.recommendation == Owner.UNKNOWN:
+        return answer
+    kept: list[Passage] = []
+    notes: list[str] = []
+    for p in answer.passages:
+        other = None
+        if p.authority == ORG:
+            other = next((s for s in role_statements(p.text) if s.role != answer.recommendation), None)
+        if other is None or other.role is None:
+            kept.append(p)
+            continue
+        notes.append(
+            f"{p.title}, your organisation's own document, gives a related decision to the "
+            f"{_role_name(other.role)}: “{other.sentence}” If that is the decision you mean, it decides."
+        )
+    if not notes:
+        return answer
+    return replace(answer, passages=tuple(kept), notes=(*notes[:1], *answer.notes))
+
+
+__all__ = [
+    "MATCH_COSINE",
+    "ORG_CONFIDENCE",
+    "OrgDocuments",
+    "OrgStatement",
+    "decision_text",
+    "overrule",
+    "set_aside_conflicts",
+]

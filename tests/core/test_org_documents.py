@@ -13,10 +13,12 @@ import pytest
 
 import bot.index as index_mod
 from bot.answer import Answerer
+from bot.authority import set_aside_conflicts
 from bot.chunking import chunk_document
 from bot.corpus import ORG, read_document
 from bot.errors import WhodecidesError
 from bot.index import MANIFEST, Index, ensure_index, stale_reasons
+from bot.results import Answer, Owner, Passage
 from bot.role_statement import stated_role
 from bot.router import Router
 from bot.rules import RuleBook, load_rules
@@ -248,3 +250,36 @@ def test_a_disabled_rule_with_the_charter_answers_from_the_charter(
     ans = make_answerer(org_index, disabled_router, disabled_book).answer(PRICE)
     assert ans.recommendation == "PO" and ans.authority is not None
     assert "pm-pricing" not in [r.id for r in ans.rules] and stated_role(ans.rationale) == "PO"
+
+
+# --- an org passage that did not decide is not a source for the other role ----------------------------------
+def _answer(recommendation: str, passages: tuple[Passage, ...]) -> Answer:
+    return Answer("q", Owner(recommendation), 0.8, (), "r", passages=passages, notes=("a note",))
+
+
+def _passage(text: str, authority: str = "", title: str = "ACME role charter") -> Passage:
+    return Passage(text=text, title=title, source="s", section="", score=0.5, authority=authority)
+
+
+def test_an_org_passage_giving_the_decision_to_another_role_becomes_a_note() -> None:
+    charter = _passage("At ACME the Product Owner sets the price.", ORG)
+    article = _passage("Pricing analysis sits with the product manager.", title="An article")
+    out = set_aside_conflicts(_answer("PM", (article, charter)))
+    assert out.passages == (article,)
+    assert out.notes[0].startswith("ACME role charter, your organisation's own document, gives a related decision")
+    assert "Product Owner: “At ACME the Product Owner sets the price.”" in out.notes[0]
+    assert out.notes[1:] == ("a note",)
+
+
+@pytest.mark.parametrize(
+    ("recommendation", "text", "authority"),
+    [
+        ("PO", "At ACME the Product Owner sets the price.", ORG),  # it agrees
+        ("PM", "At ACME the Product Owner sets the price.", ""),  # an article, not the org's word
+        ("PM", "ACME sells three tiers.", ORG),  # it names no decider
+        ("UNKNOWN", "At ACME the Product Owner sets the price.", ORG),  # nothing to contradict
+    ],
+)
+def test_other_passages_stay_sources(recommendation: str, text: str, authority: str) -> None:
+    ans = _answer(recommendation, (_passage(text, authority),))
+    assert set_aside_conflicts(ans) == ans
