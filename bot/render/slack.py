@@ -68,7 +68,9 @@ ORG_RULES_TEXT = (
     "of a shipped rule replaces it, `enabled: false` switches one off, and a new id adds a rule. Each rule "
     "has an `id`, an `area`, the `triggers` (phrasings) that fire it, the `owner` (`PO`, `PM`, `SHARED` or "
     "`TEAM`), who is `consulted`, a one-sentence `rationale` and `citations` (a corpus document and a "
-    "verbatim quote from it). Restart the bot to load them."
+    "verbatim quote from it). Restart the bot to load them.\n"
+    "Your own role charter outranks the articles: put it in the corpus with `authority: org` in its front "
+    "matter, and a sentence such as “At ACME the Product Owner sets the price” decides that question."
 )
 
 
