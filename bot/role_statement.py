@@ -75,7 +75,7 @@ _CONSULTED = re.compile(
 )
 _TOGETHER = re.compile(r"\b(?:together|jointly|both|shared|joint)\b", re.I)
 _CLAUSES = re.compile(r"\s*;\s*|,?\s+(?:but|while|whereas|whilst|although)\s+|\.\s+", re.I)
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])|\n+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])|\n+|\s+…\s+")  # "…": a list's lead-in, then its item
 _NOISE = re.compile(
     r"^\s*(?:(?i:at|in|within|for)\s+(?:[A-Z][\w&.-]*\s*)+,?\s*)?(?:(?i:on|for|over|of|about)\s+)?|\s+(?:together|jointly|alone)\b"
     r"|(?:\s+(?i:is|are|was|be))?[\s,.;:]*$"

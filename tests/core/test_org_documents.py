@@ -19,7 +19,7 @@ from bot.corpus import ORG, read_document
 from bot.errors import WhodecidesError
 from bot.index import MANIFEST, Index, ensure_index, stale_reasons
 from bot.results import Answer, Owner, Passage
-from bot.role_statement import stated_role
+from bot.role_statement import role_statements, stated_role
 from bot.router import Router
 from bot.rules import RuleBook, load_rules
 from tests.conftest import CORPUS, ROOT
@@ -283,3 +283,20 @@ def test_an_org_passage_giving_the_decision_to_another_role_becomes_a_note() -> 
 def test_other_passages_stay_sources(recommendation: str, text: str, authority: str) -> None:
     ans = _answer(recommendation, (_passage(text, authority),))
     assert set_aside_conflicts(ans) == ans
+
+
+def test_an_org_list_of_short_rulings_gives_one_ruling_per_item(tmp_path: Path) -> None:
+    path = tmp_path / "charter.md"
+    path.write_text(
+        "---\nauthority: org\n---\n# Charter\n\nDecision rights at ACME:\n\n"
+        "- The PO sets the price\n- The PM owns the roadmap\n- Hiring is decided by HR\n",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    assert doc is not None
+    rulings = [(s.role, s.decision) for c in chunk_document(doc) for s in role_statements(c.text)]
+    assert rulings == [("PO", "the price"), ("PM", "the roadmap")]
+    # An article's short items are still grouped, so a chunk says something.
+    path.write_text(path.read_text().replace("authority: org", "title: not ours"), encoding="utf-8")
+    article = read_document(path)
+    assert article is not None and len(chunk_document(article)) < len(chunk_document(doc))
