@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 # Role mentions. The abbreviations count in upper case only ("po" is also Portuguese, "pm" a time of day).
 _MENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("PO", re.compile(r"\b(?i:product[ -]owners?)\b|\bPOs?\b")),
-    ("PM", re.compile(r"\b(?i:product[ -]managers?)\b|\bPMs?\b")),
+    ("PM", re.compile(r"\b(?i:product[ -]managers?)\b|(?<!\d )(?<!\d)\bPMs?\b")),  # not "by 5 PM"
     (
         "TEAM",
         re.compile(r"\b(?i:(?:(?:development|dev|engineering|delivery|scrum)\s+)?teams?|developers|engineers)\b"),

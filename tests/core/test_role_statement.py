@@ -54,6 +54,7 @@ def test_a_negation_names_no_decider_and_denies_the_role(sentence: str, denied: 
         "The PO sets the price and the PM approves it.",  # both decide, without "together": unclear
         "The Product Owner works closely with the team.",  # a role, no decision
         "the po sets the price at 5 pm",  # lower-case abbreviations are not the roles
+        "The release notes are approved by 5 PM on Fridays.",  # a time of day
     ],
 )
 def test_sentences_that_do_not_say_who_decides(sentence: str) -> None:
