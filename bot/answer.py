@@ -214,7 +214,8 @@ class Answerer:
         roles = tuple((self.index.chunks[h.chunk_id].role, h.score) for h in hits[:TOP_K])
         if self.router is None:
             return Evidence(roles, on_topic)
-        return Evidence(roles, on_topic, self.router.route(vec), self.router.probabilities(vec))
+        probs = self.router.probabilities(vec)
+        return Evidence(roles, on_topic, self.router.route(vec, probs=probs), probs)
 
     def _unknown(
         self, q: str, notes: list[str], passages: tuple[Passage, ...], hint: str, rationale: str | None = None

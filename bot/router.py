@@ -190,8 +190,8 @@ class Router:
         j = int(np.argmax(sims))
         return self.example_texts[int(rows[j])], float(sims[j])
 
-    def route(self, vec: np.ndarray, k: int = 3) -> tuple[Route, ...]:
-        probs = self.probabilities(vec)
+    def route(self, vec: np.ndarray, k: int = 3, probs: dict[str, float] | None = None) -> tuple[Route, ...]:
+        probs = self.probabilities(vec) if probs is None else probs
         best = sorted(probs, key=lambda c: probs[c], reverse=True)[:k]
         return tuple(Route(c, probs[c], *self.closest_example(vec, c)) for c in best)
 
