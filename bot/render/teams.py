@@ -112,12 +112,13 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
                 ]
             )
         )
-        if answer.authority is not None:
-            org = (
-                f"Decided by your organisation's document: {_trim(answer.authority.title or answer.authority.doc, 160)}"
-            )
-            body.append(_plain(org, subtle=True))
-        body.append(_plain(_trim(answer.rationale, RATIONALE_CHARS)))
+        rationale = _trim(answer.rationale, RATIONALE_CHARS)
+        if answer.authority is None:
+            body.append(TextBlock(text=rationale, wrap=True))
+        else:  # it quotes the org's document: corpus text, shown as typed (never read as markdown)
+            where = _trim(answer.authority.title or answer.authority.doc, 160)
+            body.append(_plain(f"Decided by your organisation's document: {where}", subtle=True))
+            body.append(_plain(rationale))
         body.extend(_notes(answer))
         body.extend(_passages(answer.passages[:TOP_PASSAGES]))
 
