@@ -16,7 +16,7 @@ from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
-from bot.message import read_message
+from bot.message import is_vague, read_message
 from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
 from bot.router import Router, known_words, question_text
@@ -180,6 +180,13 @@ class Answerer:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
         r = self.read(ask, msg.text)
+        if msg.before and is_vague(ask):
+            # The ask leans on the story ("whose call is the tech?"): read it with the sentence before too, and
+            # keep that reading if the router is surer of it. On the tuning halves (realistic, trial) this gets
+            # 1 and 2 more right; always taking the wider reading got 3 fewer right on realistic.
+            wider = self.read(f"{msg.before} {ask}", msg.text)
+            if self._top(wider) > self._top(r):
+                r = wider
         rec = decide(r.context, r.topic, r.evidence, self.rules)
         return self._org_first(self._by_rules(shown, notes, r, rec), r, notes)
 
@@ -208,6 +215,10 @@ class Answerer:
             return set_aside_conflicts(ans)
         ruling, chunk_id = found
         return overrule(ans, ruling, self.retriever.passage(Hit(chunk_id, 0.0, 0.0, 0.0)), notes)
+
+    @staticmethod
+    def _top(r: Reading) -> float:
+        return max(r.evidence.probabilities.values(), default=0.0)
 
     def evidence(self, vec: np.ndarray, hits: list[Hit]) -> Evidence:
         on_topic = bool(hits) and max(h.dense for h in hits) >= ON_TOPIC_COSINE

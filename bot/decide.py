@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.results import ROLE_NAMES, Citation, Owner, RuleMatch
 from bot.router import Route
 from bot.rules import Modifier, Outside, Rule, RuleBook
+from bot.technical import asks_technical_choice
 from bot.textutil import fold, rule_tokens
 
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
@@ -23,6 +24,7 @@ MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items 
 TRIGGER_WEIGHT = 0.35  # a full-strength trigger (three words) adds this much to an area's router probability
 TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
+TECH_CHOICE_WEIGHT = 0.8  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py)
 # Below this fused score the best owner is a guess: "not sure". Read off `python -m bot.calibrate` (README) on
 # the tuning sets: at 0.45, "not sure" precision 0.933 and recall 0.875, given to 0.4% of answerable questions.
 NOT_SURE_BELOW = 0.45
@@ -35,6 +37,7 @@ ALSO_SHARE = 0.5  # ... if they score at least this share of the best area
 CONF_BASE = 0.30  # a bare winner with no lead over another owner
 CONF_PER_LEAD = 0.9  # each point of lead over the best other owner adds this much
 CONF_CLOSE_MAX = 0.6  # a close call is never more than medium
+CONF_DISAGREE_MAX = 0.7  # nor an answer against another owner's full-strength trigger (see `_outspoken_rival`)
 CONF_MAX = 0.97  # never certain: the sources are opinions
 CONF_MODIFIER = 0.7  # context stated in the message (company size, no Scrum) is explicit: at least medium-high
 CONF_EVIDENCE_STEP = 0.03  # each top passage describing the owner's role (minus the other role's)
@@ -71,7 +74,11 @@ _PRODUCT_OR_ENG = re.compile(
     r"\b(?:product|business)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?"
     r"(?:eng\w*|tech\w*|dev\w*|ours|our\s+call|the\s+team'?s)"
     r"|\b(?:decide|call|choose|pick)\s+(?:it\s+|this\s+|that\s+)?(?:ourselves|on\s+our\s+own)\b"
-    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b",
+    r"|\b(?:eng\w*|tech\w*|dev)\s+(?:decision|call|question|thing|choice)\s+or\s+(?:an?\s+)?(?:product|business)\b"
+    # "whose call is the tech?", "who owns the technical side?": the thing asked about is the technology itself
+    r"|\b(?:the|our)\s+(?:tech|technical|technology|engineering)(?:\s+(?:side|part|bit|approach|stack|solution))?"
+    r"(?!\s+(?:lead|leads|writer|writers|debt|support|team|interview|talk|review))"
+    r"(?:\s+(?:here|then|now|tbh|though|anyway))?\s*(?:[?.!,]|$)",
     re.I,
 )
 _QUOTED = re.compile(r"(['\"“‘])([^'\"“”‘’]{2,80})(['\"”’])")
@@ -239,6 +246,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     present = frozenset(seq)
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
+    tech_choice = asks_technical_choice(unquote(topic))
     out = []
     for item in (*book.rules, *book.outside):
         p = evidence.probabilities.get(item.id, 0.0)
@@ -247,8 +255,8 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
         else:
             t = _strength(seq, item.triggers, present)[0]
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
-        if item.id == TEAM_HOW and build_cue:
-            bonus += BUILD_CUE_WEIGHT
+        if item.id == TEAM_HOW:
+            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=lambda c: (c.score, getattr(c.item, "priority", 1)), reverse=True)
@@ -297,6 +305,15 @@ def _decides(owner: str) -> str:
     }.get(owner, f"the {ROLE_NAMES[owner]} decides")
 
 
+def _outspoken_rival(candidates: Sequence[Candidate], best: Candidate) -> Candidate | None:
+    """Another owner's area whose trigger matched at full strength, when the winner's did not."""
+    if best.trigger >= TRIGGER_FULL:
+        return None
+    return next(
+        (c for c in candidates if c.owner not in (best.owner, Owner.UNKNOWN) and c.trigger >= TRIGGER_FULL), None
+    )
+
+
 def score(candidates: list[Candidate], evidence: Evidence, threshold: float = NOT_SURE_BELOW) -> Recommendation | None:
     """The best-supported owner and its best area, with a confidence from its lead over the next owner."""
     owners = by_owner(candidates)
@@ -321,6 +338,13 @@ def score(candidates: list[Candidate], evidence: Evidence, threshold: float = NO
     if rival is not None and lead < CLOSE_CALL:
         conf = min(conf, CONF_CLOSE_MAX)
         notes = (f"A close call: if you mean {rival.best.item.area.lower()}, then {_decides(rival.owner)}.",)
+    elif (against := _outspoken_rival(candidates, best)) is not None:
+        # The router and the rules' own wording disagree: the answer stands, but not with high confidence.
+        conf = min(conf, CONF_DISAGREE_MAX)
+        notes = (
+            f"The wording also fits {against.item.area.lower()}: if that is what you mean, then "
+            f"{_decides(against.owner)}.",
+        )
     second = [c for c in candidates if c.owner == top.owner and c is not best and isinstance(c.item, Rule)]
     also = [c for c in second[:ALSO_AREAS] if c.score >= ALSO_SHARE * best.score]
     return Recommendation(

@@ -33,8 +33,9 @@ from bot.textutil import lexical_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
-# 5: the chunks' words; 6: each chunk's authority, and the manifest's list of org documents
+FORMAT_VERSION = 7  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
+# 5: the chunks' words; 6: the ONNX graph saved with ONNX Runtime's optimisations;
+# 7: each chunk's authority, and the manifest's list of org documents
 
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"

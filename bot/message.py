@@ -47,6 +47,7 @@ class Message:
     text: str  # the whole message, white space folded
     ask: str  # the sentence(s) that ask: what the decision is read from
     sentences: tuple[str, ...]
+    before: str = ""  # the sentence right before the ask: read too when the ask alone is vague (bot/answer.py)
 
     @property
     def context(self) -> str:
@@ -67,6 +68,13 @@ def _content(sentence: str) -> list[str]:
     return [w for w in words(sentence) if w not in STOPWORDS and w not in FRAME_WORDS and w not in _THIN]
 
 
+def is_vague(sentence: str) -> bool:
+    """Names too little to be read alone: at most two content words, or a pointing word and at most four
+    ("whose call is the tech?", "if the board turns into a mess, who's on the hook for it?")."""
+    content = _content(sentence)
+    return len(content) <= 2 or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) <= 4)
+
+
 def points_back(sentence: str) -> bool:
     """An ask that names nothing itself: its decision is in the sentence before."""
     content = _content(sentence)
@@ -85,4 +93,5 @@ def read_message(text: str) -> Message:
     start = idx
     while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
         start -= 1
-    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences))
+    before = sentences[start - 1] if start > 0 else ""
+    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), before)

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
 REALISTIC = ROOT / "tests" / "data" / "realistic.jsonl"
+TRIAL = ROOT / "tests" / "data" / "trial.jsonl"  # 120 messages by a writer who saw neither eval set nor examples
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 
 

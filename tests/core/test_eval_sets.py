@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.evaluate import EvalReport, evaluate, format_report, half_of, read_cases
-from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC
+from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC, TRIAL
 
 
 def test_dev_set_accuracy_and_evidence_recall(answerer) -> None:
@@ -48,17 +48,29 @@ def test_realistic_set_is_split_deterministically_in_two_halves() -> None:
 
 
 def test_realistic_tuning_half(realistic: dict[str, EvalReport]) -> None:
-    """A regression guard at today's level (README): the issue's goal, 0.92 / 0.85, is not reached yet."""
+    """A regression guard a little under today's level (README: 0.925 / 0.771); the recall goal (0.85) is not
+    reached yet."""
     rep = realistic["tune"]
-    assert rep.accuracy >= 0.85, format_report(rep)
+    assert rep.accuracy >= 0.9, format_report(rep)
     assert rep.recall >= 0.70, format_report(rep)
 
 
 def test_realistic_check_half(realistic: dict[str, EvalReport]) -> None:
-    """Never tuned on: guards against a change that only helps the half it was made for."""
+    """Never tuned on: guards against a change that only helps the half it was made for (README: 0.909)."""
     rep = realistic["check"]
-    assert rep.accuracy >= 0.75, format_report(rep)
-    assert rep.recall >= 0.55, format_report(rep)
+    assert rep.accuracy >= 0.8, format_report(rep)
+    assert rep.recall >= 0.6, format_report(rep)
+
+
+@pytest.mark.parametrize("half", ["tune", "check"])
+def test_trial_set_halves(answerer: Answerer, half: str) -> None:
+    """The trial set: 120 messages written from the articles alone by a writer who never saw the eval sets nor
+    the rules' examples, labelled once. Split like realistic.jsonl; README: tune 0.891, check 0.857."""
+    cases = [c for c in read_cases(TRIAL) if half_of(c["q"]) == half]
+    assert len(cases) >= 50
+    rep = evaluate(answerer, cases)
+    assert rep.accuracy >= 0.8, format_report(rep)
+    assert rep.recall >= 0.6, format_report(rep)
 
 
 def test_high_confidence_means_something_and_not_sure_is_rare(realistic: dict[str, EvalReport]) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.message import asks, points_back, read_message, split_sentences
+from bot.message import asks, is_vague, points_back, read_message, split_sentences
 
 
 def test_sentences_split_on_ends_breaks_dashes_colons_and_emoji() -> None:
@@ -58,3 +58,32 @@ def test_the_answer_is_keyed_on_the_ask_not_the_story(answerer) -> None:
         "we pick up in the coming sprint?"
     )
     assert ans.recommendation == "PO"
+
+
+@pytest.mark.parametrize(
+    ("ask", "vague"),
+    [
+        ("Who picks the approach?", True),
+        ("whose call is the tech here?", True),
+        ("if the release slips again, who's on the hook for it?", True),
+        ("who decides the order of the tickets we pick up next sprint?", False),
+        ("who sets the price of the team plan for schools?", False),
+    ],
+)
+def test_a_vague_ask_names_too_little_to_be_read_alone(ask: str, vague: bool) -> None:
+    assert is_vague(ask) is vague
+
+
+def test_the_sentence_before_the_ask_is_kept_for_a_vague_ask() -> None:
+    msg = read_message("Lots going on. We could keep the cron job or move it to a queue. Who picks the approach?")
+    assert msg.ask == "Who picks the approach?"
+    assert msg.before == "We could keep the cron job or move it to a queue."
+
+
+def test_a_vague_ask_is_read_with_the_story_sentence_before_it(answerer) -> None:
+    # Alone, "who picks the approach?" reads as picking sprint work (the PO's); the sentence before names the
+    # technical alternatives, and the router is surer of the wider reading.
+    alone = answerer.answer("Who picks the approach?")
+    ans = answerer.answer("We might move the session store to Redis or keep it in Postgres. Who picks the approach?")
+    assert alone.recommendation != "TEAM"
+    assert ans.recommendation == "TEAM"

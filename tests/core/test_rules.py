@@ -180,3 +180,22 @@ def test_a_lone_keyword_in_a_question_about_something_else_is_not_answered(quest
 @pytest.mark.parametrize(("question", "owner"), [("pricing", "PM"), ("Roadmap?", "PM"), ("What about pricing?", "PM")])
 def test_a_bare_decision_as_typed_after_the_slash_command_is_answered(answerer, question: str, owner: str) -> None:
     assert answerer.answer(question).recommendation == owner
+
+
+def _rule(rule_id: str):
+    return next(r for r in BOOK.rules if r.id == rule_id)
+
+
+def test_an_answer_against_another_owners_full_strength_trigger_is_never_high() -> None:
+    from bot.decide import Candidate, score
+
+    winner = Candidate(_rule("pm-overall-release-goal"), router=0.9)
+    quiet_rival = Candidate(_rule("po-team-release-goal"), router=0.05)
+    outspoken = Candidate(_rule("po-team-release-goal"), router=0.05, bonus=0.35, trigger=3.5)
+    alone = score([winner, quiet_rival], NO_EVIDENCE)
+    against = score([winner, outspoken], NO_EVIDENCE)
+    assert alone is not None and against is not None
+    assert alone.owner == against.owner == "PM"
+    assert alone.confidence >= 0.75 and not alone.notes
+    assert against.confidence <= 0.7
+    assert "team" in against.notes[0].lower() and "Product Owner decides" in against.notes[0]

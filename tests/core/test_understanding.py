@@ -71,6 +71,8 @@ def test_a_typo_ridden_question(answerer) -> None:
         "do we use okta or auth0 for the new login?",
         "can we just decide this ourselves?",
         "how should we structure the billing tables?",
+        "ok but whose call is the tech?",
+        "who owns the technical side here?",
     ],
 )
 def test_the_how_to_build_cue_fires_on_technical_how(question: str) -> None:
@@ -84,6 +86,8 @@ def test_the_how_to_build_cue_fires_on_technical_how(question: str) -> None:
         "should the button say 'Buy now' or 'Purchase'?",
         "who orders the backlog",
         "how many customers asked for dark mode?",
+        "who decides, the PO or the tech lead?",
+        "who pays down the tech debt on the roadmap?",
     ],
 )
 def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) -> None:

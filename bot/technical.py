@@ -1,0 +1,115 @@
+"""Is the ask a choice about how the software is built? Then it is the Development Team's, whatever product word
+sits next to it ("for the churn dashboard, dbt or app code?", "Jest or Vitest for the new frontend?").
+
+The router reads meaning, and a product word ("dashboard", "pricing") pulls it towards a product area. This
+reads form instead: a choice (X or Y, X vs Y, between X and Y, switch to X, which library) whose alternatives
+are named in the technical vocabulary of `technical_terms.txt`. Choosing between two features to do first is
+ordering, not building, so an ask about order or priority never fires.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+TERMS_FILE = Path(__file__).with_name("technical_terms.txt")
+
+# Words skipped between "or" and an alternative: "in dbt or in the app code", "or to a queue".
+_FILLER = frozenset("a an the in on with to via using use our we it some one of just".split())
+# "X or Y first?" picks what to do next: the Product Owner's ordering, not a technical choice.
+_ORDERING = re.compile(r"\b(first|next|sooner|later|priorit\w*|before|ahead|order|backlog|sprint)\b(?!\.\w)", re.I)
+_CHOICE_VERB = re.compile(
+    r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off)|migrat\w*\s+(?:to|off)|"
+    r"go\s+with|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
+    re.I,
+)
+# "which charting library", "what database", "which CI provider": a tool chosen by what kind of tool it is.
+_WHICH_TOOL = re.compile(
+    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:library|libraries|framework|database|db|orm|language|stack|"
+    r"tool|tooling|provider|runner|linter|bundler|queue|cache|ci|cloud|host|hosting|test\s+framework|"
+    r"package\s+manager|component\s+library|architecture|pattern)\b",
+    re.I,
+)
+# "what should the cache TTL be?", "how many story points is it?": a technical setting or an estimate.
+_SETTING = re.compile(
+    r"\b(?:what\s+(?:should|would|will|do\s+we\s+set|is)\s+(?:the\s+|our\s+|a\s+)?|how\s+(?:many|much|long|big|often)\s+)",
+    re.I,
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9.#+/-]*", re.I)
+
+
+@cache
+def terms() -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+    """(single words, phrases as word tuples) from the terms file."""
+    single: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    for line in TERMS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower() if not line.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        parts = tuple(line.split())
+        (phrases.add(parts) if len(parts) > 1 else single.add(parts[0]))
+    return frozenset(single), frozenset(phrases)
+
+
+def known_terms() -> frozenset[str]:
+    """Every word of the vocabulary: such a word is never masked as a name ("Vitest", "Postgres")."""
+    single, phrases = terms()
+    return single | {w for p in phrases for w in p}
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower().rstrip(".,;:!?") for t in _WORD.findall(text)]
+
+
+def _term_at(tokens: list[str], i: int) -> bool:
+    """Does a term start or end at position i (one word, or a phrase of up to three words)?"""
+    single, phrases = terms()
+    if 0 <= i < len(tokens) and tokens[i] in single:
+        return True
+    for n in (2, 3):
+        if tuple(tokens[i : i + n]) in phrases or (i - n + 1 >= 0 and tuple(tokens[i - n + 1 : i + 1]) in phrases):
+            return True
+    return False
+
+
+def _alternatives(tokens: list[str]) -> bool:
+    """A technical term right beside "or", "vs" or "versus", or inside "between X and Y"."""
+    for i, tok in enumerate(tokens):
+        if tok in ("or", "vs", "vs.", "versus"):
+            j = i + 1
+            while j < len(tokens) and tokens[j] in _FILLER:
+                j += 1
+            if _term_at(tokens, i - 1) or _term_at(tokens, j):
+                return True
+        if tok == "between":
+            window = tokens[i + 1 : i + 8]
+            if "and" in window and any(_term_at(tokens, k) for k in range(i + 1, i + 1 + len(window))):
+                return True
+    return False
+
+
+def _after_choice_verb(text: str) -> bool:
+    for m in _CHOICE_VERB.finditer(text):
+        tokens = _tokens(text[m.end() :])[:4]
+        k = 0
+        while k < len(tokens) and tokens[k] in _FILLER:
+            k += 1
+        if any(_term_at(tokens, j) for j in range(k, min(k + 2, len(tokens)))):
+            return True
+    return False
+
+
+def asks_technical_choice(ask: str) -> bool:
+    """The ask chooses how to build: between technical alternatives, a tool by kind, or a technical setting."""
+    if _ORDERING.search(ask):
+        return False
+    tokens = _tokens(ask)
+    if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask):
+        return True
+    return any(_term_near(_tokens(ask[m.end() :])[:4]) for m in _SETTING.finditer(ask))
+
+
+def _term_near(tokens: list[str]) -> bool:
+    return any(_term_at(tokens, j) for j in range(len(tokens)))

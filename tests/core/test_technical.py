@@ -1,0 +1,62 @@
+"""The technical-choice cue: a choice between named technical alternatives is the team's (bot/technical.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.router import known_words
+from bot.rules import load_rules
+from bot.technical import asks_technical_choice, known_terms, terms
+from bot.topic import mask_names
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Cypress or Playwright for the checkout e2e tests?",
+        "for the pricing page, do we render it with Next.js or plain React?",
+        "the invoices job is slow: cache the totals or precompute them nightly?",
+        "kafka versus a plain postgres table for the audit events",
+        "we're stuck between Redis and Memcached for sessions",
+        "should we move to GitHub Actions for the marketing site?",
+        "which charting library should the roadmap dashboard use?",
+        "what database for the new loyalty feature?",
+        "what should the retry timeout on the partner sync be?",
+        "how many story points is the onboarding email ticket?",
+        "should we rewrite the export service in golang?",
+    ],
+)
+def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
+    assert asks_technical_choice(ask)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "annual or monthly billing for the team plan?",
+        "should the banner say 'Upgrade' or 'Go Pro'?",
+        "SSO or the dashboard redesign first?",  # two features: which comes first is ordering
+        "do we ship the Postgres migration before or after the spring launch?",
+        "who decides whether the API is free or paid?",
+        "target clinics or hospitals with the new plan?",
+        "which customers get the beta first?",
+        "what should the tagline on the landing page be?",
+        "how many customers asked for dark mode?",
+    ],
+)
+def test_product_choices_do_not_fire(ask: str) -> None:
+    assert not asks_technical_choice(ask)
+
+
+def test_the_vocabulary_has_no_everyday_words_that_would_misfire() -> None:
+    single, phrases = terms()
+    # Each of these is a common English or product word: listed, it would turn product choices technical.
+    assert not {"go", "spring", "swift", "express", "rest", "build", "table", "region", "api", "sso"} & single
+    assert ("story", "points") in phrases
+
+
+def test_technical_names_are_not_masked_as_people_or_products() -> None:
+    known = known_words(load_rules())
+    assert {"vitest", "pnpm", "postgres"} <= known_terms() <= known
+    assert mask_names("Vitest or Jest for Orbitly", known).split()[:3] == ["Vitest", "or", "Jest"]
+    assert "Orbitly" not in mask_names("Vitest or Jest for Orbitly", known)
