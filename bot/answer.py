@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.authority import OrgDocuments, overrule, set_aside_conflicts
+from bot.background import mentioned_above, with_background
 from bot.citations import check_citations
 from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
@@ -162,7 +163,8 @@ class Answerer:
         hits = self.retriever.search(topic, k=12, query_vec=vec)
         return Reading(context, topic, vec, hits, self.evidence(vec, hits))
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: str = "") -> Answer:
+        """`context`: what was said before (a thread's earlier messages). Only the modifiers read it."""
         if not isinstance(question, str) or not question.strip():
             raise UsageError(USAGE)
         text, cut = truncate(question, MAX_MESSAGE_CHARS)
@@ -179,15 +181,18 @@ class Answerer:
         if not set(tokens(topic_of(ask), drop_frame=True)) - _ROLE_STEMS:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
-        r = self.read(ask, msg.text)
+        whole = with_background(msg.text, context)  # a thread's earlier messages: context for the modifiers
+        r = self.read(ask, whole)
         if msg.before and is_vague(ask):
             # The ask leans on the story ("whose call is the tech?"): read it with the sentence before too, and
             # keep that reading if the router is surer of it. On the tuning halves (realistic, trial) this gets
             # 1 and 2 more right; always taking the wider reading got 3 fewer right on realistic.
-            wider = self.read(f"{msg.before} {ask}", msg.text)
+            wider = self.read(f"{msg.before} {ask}", whole)
             if self._top(wider) > self._top(r):
                 r = wider
         rec = decide(r.context, r.topic, r.evidence, self.rules)
+        if context and (above := mentioned_above(msg.text, context, rec, self.rules)):
+            notes.append(above)
         return self._org_first(self._by_rules(shown, notes, r, rec), r, notes)
 
     def _by_rules(self, shown: str, notes: list[str], r: Reading, rec: Recommendation | None) -> Answer:

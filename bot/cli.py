@@ -19,7 +19,7 @@ from bot.errors import UsageError, WhodecidesError
 from bot.process import configure_process, settle_for_serving
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.texts import USAGE
+from bot.texts import USAGE, one_line
 
 log = logging.getLogger("whodecides")
 
@@ -276,7 +276,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        rows = build_runtime(settings).feedback_store.report()
+        store = build_runtime(settings).feedback_store
+        rows, reasons, comments = store.report(), store.reasons(), store.comments()
     except Exception as exc:  # a database error is shown as one line, not a traceback
         raise WhodecidesError(f"Cannot read feedback from DATABASE_URL: {type(exc).__name__}: {exc}") from exc
     if args.json:
@@ -284,6 +285,10 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
             print("[]")  # valid JSON for "nothing yet", rather than no output at all
         for platform, rec, vote, n in rows:
             print(json.dumps({"platform": platform, "recommendation": rec, "vote": vote, "count": n}))
+        for platform, reason, n in reasons:
+            print(json.dumps({"platform": platform, "reason": reason, "count": n}))
+        for platform, reason, question, comment in comments:
+            print(json.dumps({"platform": platform, "reason": reason, "question": question, "comment": comment}))
         return 0
     if not rows:
         print("No feedback yet.")
@@ -294,6 +299,15 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'platform':<10}{'recommendation':<16}{'vote':<6}{'count':>6}")
     for platform, rec, vote, n in rows:
         print(f"{platform:<10}{rec:<16}{vote:<6}{n:>6}")
+    if reasons:
+        print("\nWhy 👎:")
+        print(f"{'platform':<10}{'reason':<16}{'count':>12}")
+        for platform, reason, n in reasons:
+            print(f"{platform:<10}{reason:<16}{n:>12}")
+    if comments:
+        print("\nNewest comments:")
+        for platform, reason, question, comment in comments:
+            print(f"[{platform}, {reason}] {one_line(question)[:80]} — {one_line(comment)[:300]}")
     return 0
 
 

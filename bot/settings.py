@@ -32,7 +32,10 @@ class Settings:
     slack_api_url: str | None = None  # base URL of the Web API, e.g. a proxy
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
-    slack_scopes: str = "commands,app_mentions:read,chat:write,im:history,im:read,im:write"
+    slack_scopes: str = (
+        "commands,app_mentions:read,chat:write,im:history,im:read,im:write,"
+        "channels:history,groups:history,mpim:history,assistant:write"
+    )
     # Teams (the SDK's own names)
     teams_client_id: str | None = None
     teams_client_secret: str | None = None

@@ -23,10 +23,19 @@ HOW_TO_ASK: dict[str, tuple[str, ...]] = {
     "teams": ("In a channel or group chat, @mention me with your question.", "In a personal chat, just ask."),
 }
 WHAT_YOU_GET = "I answer with a recommendation, who to consult, why, and the passages it rests on."
+WELCOME = "Hi, I'm whodecides. " + INTRO + " " + WHAT_YOU_GET
+WELCOME_EXAMPLES = EXAMPLE_QUESTIONS[:3]  # the three a welcome offers
 
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
 LOST_BUTTON = "Sorry, I could not read that button. Please ask your question again."
 THANKS = {"up": "Thanks for the feedback! 👍", "down": "Thanks, noted: not helpful. 👎"}
+REASON_THANKS = "Thanks, that helps us fix the answer."
+REASON_SLOW = "Thanks! Your reason is still being saved."
+REASON_LOST = "Thanks! Your reason could not be saved right now; the error has been logged."
+EMPTY_MESSAGE = (
+    "That message has no text I can read (a file or an image, perhaps). Use “Who decides this?” on a message "
+    "that describes a decision, or ask me with /whodecides."
+)
 FEEDBACK_LOST = "Thanks! Your feedback could not be saved right now; the error has been logged."
 
 

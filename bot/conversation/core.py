@@ -7,15 +7,16 @@ engine. Help, commands, the error ladder, votes and their thank-yous, and the an
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot import texts
 from bot.conversation.context import Context
-from bot.conversation.reply import AnswererLike, Reply
+from bot.conversation.reply import AnswererLike, ContextAnswererLike, Reply
 from bot.errors import UsageError, WhodecidesError
 from bot.results import HEADLINES
 
@@ -59,8 +60,11 @@ class Conversation:
         acknowledge within a deadline can answer these in the acknowledgement itself."""
         return Reply.usage() if not text.strip() or texts.is_help(text) else None
 
-    def reply_now(self, text: str, context: Context) -> Reply:
-        """The reply to `text`, computed in the calling thread (the CLI; `reply` runs this on the pool)."""
+    def reply_now(self, text: str, context: Context, background: str = "") -> Reply:
+        """The reply to `text`, computed in the calling thread (the CLI; `reply` runs this on the pool).
+
+        `background` is what was said before (a thread's earlier messages): context for the answer, never
+        the question itself."""
         text = texts.one_line(text or "")
         quick = self.immediate(text)
         if quick is not None:
@@ -70,6 +74,8 @@ class Conversation:
         try:
             if command is not None:
                 return command(rest.strip(), context)
+            if background.strip():
+                return Reply.of(cast(ContextAnswererLike, self.answerer).answer(text, context=background))
             return Reply.of(self.answerer.answer(text))
         except UsageError as exc:
             return Reply.usage(exc.message)
@@ -79,17 +85,32 @@ class Conversation:
             log.exception("%s: the answerer failed on a %d-character message", context.platform, len(text))
             return Reply.apology(texts.SORRY)
 
-    async def reply(self, text: str, context: Context) -> Reply:
+    async def reply(self, text: str, context: Context, *, background: str = "") -> Reply:
         quick = self.immediate(text or "")
         if quick is not None:
             return quick
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.reply_now, text, context)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.reply_now, text, context, background)
+
+    def empty_message(self) -> Reply:
+        """ "Who decides this?" on a message without text (a file, an image)."""
+        return Reply.notice(texts.EMPTY_MESSAGE)
 
     # ------------------------------------------------------------------ votes
     def record_vote(
-        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+        self,
+        vote: str,
+        context: Context,
+        *,
+        question: str,
+        recommendation: str,
+        answer_id: str | None,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> Reply:
-        """Store a 👍/👎 on an answer; the thank-you (or why it could not be kept) to show the voter."""
+        """Store a 👍/👎 on an answer, with why when the platform says (`reason`: one of the store's REASONS,
+        anything else kept as "other"; `comment`: the user's own words). The thank-you, or why it could not
+        be kept, to show the voter."""
         if vote not in VOTES or not question.strip():
             return Reply.apology(texts.LOST_BUTTON)
         stored = self.votes is not None and self.votes.record(
@@ -101,16 +122,59 @@ class Conversation:
             vote=vote,
             workspace=context.workspace,
             answer_id=answer_id or None,
+            reason=reason or None,
+            comment=comment or None,
         )
         return Reply.notice(texts.THANKS[vote] if stored else texts.FEEDBACK_LOST)
 
     async def vote(
-        self, vote: str, context: Context, *, question: str, recommendation: str, answer_id: str | None
+        self,
+        vote: str,
+        context: Context,
+        *,
+        question: str,
+        recommendation: str,
+        answer_id: str | None,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> Reply:
         """record_vote off the event loop (a database write)."""
         return await asyncio.to_thread(
-            self.record_vote, vote, context, question=question, recommendation=recommendation, answer_id=answer_id
+            functools.partial(
+                self.record_vote,
+                vote,
+                context,
+                question=question,
+                recommendation=recommendation,
+                answer_id=answer_id,
+                reason=reason,
+                comment=comment,
+            )
         )
+
+    def welcome(self) -> Reply:
+        """The one greeting when the bot is added somewhere: who it is, and a few questions to try."""
+        return Reply.welcome()
+
+    def record_reason(self, context: Context, *, answer_id: str | None, reason: str, comment: str | None) -> Reply:
+        """Why a 👎 was given, attached to that user's vote on that answer (in that workspace)."""
+        stored = (
+            bool(answer_id)
+            and self.votes is not None
+            and self.votes.add_reason(
+                platform=context.platform,
+                workspace=context.workspace,
+                user_id=context.user or "unknown",
+                answer_id=answer_id or "",
+                reason=reason,
+                comment=comment,
+            )
+        )
+        return Reply.notice(texts.REASON_THANKS if stored else texts.REASON_LOST)
+
+    async def give_reason(self, context: Context, *, answer_id: str | None, reason: str, comment: str | None) -> Reply:
+        """record_reason off the event loop (a database write)."""
+        return await asyncio.to_thread(self.record_reason, context, answer_id=answer_id, reason=reason, comment=comment)
 
     def lost_button(self) -> Reply:
         return Reply.apology(texts.LOST_BUTTON)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.results import Answer
+from bot.texts import WELCOME
 
 
 class AnswererLike(Protocol):
@@ -16,12 +17,20 @@ class AnswererLike(Protocol):
     def answer(self, question: str) -> Answer: ...
 
 
+class ContextAnswererLike(Protocol):
+    """An answerer that also reads what was said before (a thread's earlier messages) as context. The
+    Conversation passes `context` only when there is some, so an answerer without it still works."""
+
+    def answer(self, question: str, context: str = "") -> Answer: ...
+
+
 class ReplyKind(StrEnum):
     USAGE = "usage"  # help: how to ask, with examples (and `text`, what was wrong, if anything)
     ANSWER = "answer"  # `answer` holds the Answer
     COMMAND = "command"  # the result of a command word (`text`), e.g. a stored agreement
     APOLOGY = "apology"  # the bot could not answer; `text` says so, never a stack trace
     NOTICE = "notice"  # a short acknowledgement, e.g. the thank-you for a vote
+    WELCOME = "welcome"  # the greeting when the bot is added to a chat or a team, with example questions
 
 
 def new_answer_id() -> str:
@@ -55,3 +64,7 @@ class Reply:
     @classmethod
     def notice(cls, text: str) -> Reply:
         return cls(ReplyKind.NOTICE, text=text)
+
+    @classmethod
+    def welcome(cls) -> Reply:
+        return cls(ReplyKind.WELCOME, text=WELCOME)

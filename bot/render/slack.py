@@ -25,7 +25,10 @@ ACTION_WHY = "whodecides_why"
 ACTION_SHARE = "whodecides_share"
 ACTION_EXAMPLE = "whodecides_example"  # action_ids are f"{ACTION_EXAMPLE}_{i}" (unique in one block)
 ACTION_EXAMPLE_PATTERN = re.compile(rf"^{ACTION_EXAMPLE}_\d+$")
-VOTE_BY_ACTION = {ACTION_FEEDBACK_UP: "up", ACTION_FEEDBACK_DOWN: "down"}
+VOTE_BY_ACTION = {ACTION_FEEDBACK_UP: "up", ACTION_FEEDBACK_DOWN: "down"}  # buttons of answers sent before 12
+# Slack's native 👍/👎: one feedback_buttons element in a context_actions block; each button's value says its vote.
+ACTION_FEEDBACK = "whodecides_feedback"
+FEEDBACK_BLOCK_ID = "whodecides_feedback"
 
 # Slack's limits.
 MAX_SECTION_TEXT = 3000
@@ -134,11 +137,14 @@ def _button(text: str, action_id: str, value: str = "", style: str | None = None
 
 
 def _limit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
-    """Keep the last actions block (the buttons) whatever gets cut."""
+    """Keep the trailing buttons (the actions block, the feedback block) whatever gets cut."""
     if len(blocks) <= limit:
         return blocks
-    tail = [blocks[-1]] if blocks and blocks[-1]["type"] == "actions" else []
-    head = blocks[: limit - len(tail) - 1]
+    cut = len(blocks)
+    while cut > 0 and blocks[cut - 1]["type"] in ("actions", "context_actions"):
+        cut -= 1
+    tail = blocks[cut:]
+    head = blocks[:cut][: limit - len(tail) - 1]
     return [*head, _context("_…more was cut to fit Slack's limits._"), *tail]
 
 
@@ -231,16 +237,31 @@ def render_answer(
         blocks.extend(_passage_block(p) for p in passages)
 
     value = button_value(q=answer.question, r=answer.recommendation, a=answer_id or "")
-    buttons = [
-        _button("👍 Helpful", ACTION_FEEDBACK_UP, value),
-        _button("👎 Not helpful", ACTION_FEEDBACK_DOWN, value),
-    ]
+    buttons = []
     if answer.recommendation != "UNKNOWN" or answer.rules:
         buttons.append(_button("Why?", ACTION_WHY, value))
     if shareable:
         buttons.append(_button("Share in channel", ACTION_SHARE, value, style="primary"))
-    blocks.append({"type": "actions", "block_id": "whodecides_answer_actions", "elements": buttons})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "whodecides_answer_actions", "elements": buttons})
+    blocks.append(feedback_block(answer, answer_id))
     return SlackMessage(text=fallback_text(answer), blocks=_limit_blocks(blocks))
+
+
+def feedback_block(answer: Answer, answer_id: str | None) -> dict[str, Any]:
+    """Slack's own 👍/👎 under the answer; a click sends the clicked button's value (vote, question, answer)."""
+
+    def button(vote: str, text: str, label: str) -> dict[str, Any]:
+        value = button_value(v=vote, q=answer.question, r=answer.recommendation, a=answer_id or "")
+        return {"text": {"type": "plain_text", "text": text}, "accessibility_label": label, "value": value}
+
+    element = {
+        "type": "feedback_buttons",
+        "action_id": ACTION_FEEDBACK,
+        "positive_button": button("up", "Helpful", "This answer was helpful"),
+        "negative_button": button("down", "Not helpful", "This answer was not helpful"),
+    }
+    return {"type": "context_actions", "block_id": FEEDBACK_BLOCK_ID, "elements": [element]}
 
 
 def _rule_block(rule: RuleMatch, titles: dict[str, str]) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from microsoft_teams.cards import (
 )
 
 from bot.conversation.reply import Reply, ReplyKind
+from bot.render.teams_citations import Cited, cite
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES, ROLE_NAMES, Answer, Passage, RuleMatch
-from bot.texts import HOW_TO_ASK, INTRO, WHAT_YOU_GET, one_line, trim
+from bot.texts import HOW_TO_ASK, INTRO, WELCOME_EXAMPLES, WHAT_YOU_GET, one_line, trim
 
 # Action.Submit data["action"] values.
 FEEDBACK_ACTION = "whodecides.feedback"
@@ -120,12 +121,13 @@ def answer_card(answer: Answer, *, answer_id: str) -> AdaptiveCard:
             body.append(_plain(f"Decided by your organisation's document: {where}", subtle=True))
             body.append(_plain(rationale))
         body.extend(_notes(answer))
-        body.extend(_passages(answer.passages[:TOP_PASSAGES]))
+        body.extend(_passages(shown_passages(answer)))
 
     actions: list[Any] = []
     if answer.rules or answer.recommendation != "UNKNOWN":
         actions.append(ShowCardAction(title="Why?", card=why_card(answer)))
-    actions.extend(_feedback_actions(answer, answer_id))
+    # No 👍/👎 buttons: the message carries Teams' own feedback loop (render_reply). parse_submit still reads
+    # the buttons of cards sent before, so a click on an old answer is kept.
     return AdaptiveCard(
         version=CARD_VERSION,
         body=body,
@@ -195,19 +197,41 @@ def source_text(passage: Passage) -> str:
 # ---------------------------------------------------------------- any reply
 @dataclass(frozen=True)
 class TeamsReply:
-    """What to send: a card with its one-line summary, or plain text (card None)."""
+    """What to send: a card with its one-line summary, or plain text (card None). An answer also has `cited`:
+    the message text with a `[n]` marker per shown passage and their citations, sent with Teams' feedback loop."""
 
     text: str
     card: AdaptiveCard | None = None
+    cited: Cited | None = None
 
 
 def render_reply(reply: Reply) -> TeamsReply:
     """Any Reply of the Conversation as a Teams message."""
     if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
-        return TeamsReply(summary_text(reply.answer), answer_card(reply.answer, answer_id=reply.answer_id))
+        answer = reply.answer
+        card = answer_card(answer, answer_id=reply.answer_id)
+        return TeamsReply(summary_text(answer), card, cite(answer, shown_passages(answer)))
     if reply.kind is ReplyKind.USAGE:
         return TeamsReply(help_text(reply.text or None), help_card(reply.text or None))
+    if reply.kind is ReplyKind.WELCOME:
+        return TeamsReply(reply.text, welcome_card(reply.text))
     return TeamsReply(reply.text)
+
+
+def shown_passages(answer: Answer) -> tuple[Passage, ...]:
+    """The passages the card quotes (none for "not sure"): the ones the message cites."""
+    return () if answer.recommendation == "UNKNOWN" else answer.passages[:TOP_PASSAGES]
+
+
+def welcome_card(text: str) -> AdaptiveCard:
+    """The greeting when the bot is added: who it is and three questions to try, each a button that asks it."""
+    body: list[CardElement] = [
+        TextBlock(text=text, wrap=True),
+        TextBlock(text=HOW_TO_ASK["teams"][0], wrap=True, is_subtle=True),
+        *_examples("Try one of these:", WELCOME_EXAMPLES),
+    ]
+    lines = [text, *(f"- {q}" for q in WELCOME_EXAMPLES)]
+    return AdaptiveCard(version=CARD_VERSION, body=body, fallback_text="\n".join(lines))
 
 
 # ---------------------------------------------------------------- help, errors
@@ -257,14 +281,14 @@ def _passages(passages: tuple[Passage, ...]) -> list[CardElement]:
     if not passages:
         return []
     items: list[CardElement] = [TextBlock(text="From the sources", weight="Bolder", separator=True)]
-    for passage in passages:
+    for n, passage in enumerate(passages, start=1):  # [n]: the marker of the message text's citation n
         items.append(
             Container(
                 style="emphasis",
                 spacing="Small",
                 items=[
                     _plain(f"“{_trim(passage.text, PASSAGE_CHARS)}”", italic=True),
-                    TextBlock(text=source_text(passage), size="Small", is_subtle=True, wrap=True),
+                    TextBlock(text=f"[{n}] {source_text(passage)}", size="Small", is_subtle=True, wrap=True),
                 ],
             )
         )
@@ -298,25 +322,9 @@ def _org(answer: Answer) -> Container:
     return Container(items=items, separator=True)
 
 
-def _examples(title: str) -> list[CardElement]:
-    buttons = [SubmitAction(title=q, data={"action": ASK_ACTION, "question": q}) for q in EXAMPLE_QUESTIONS[:5]]
+def _examples(title: str, questions: tuple[str, ...] = EXAMPLE_QUESTIONS[:5]) -> list[CardElement]:
+    buttons = [SubmitAction(title=q, data={"action": ASK_ACTION, "question": q}) for q in questions]
     return [TextBlock(text=title, weight="Bolder", wrap=True), ActionSet(actions=buttons)]
-
-
-def _feedback_actions(answer: Answer, answer_id: str) -> list[SubmitAction]:
-    def data(vote: str) -> dict[str, str]:
-        return {
-            "action": FEEDBACK_ACTION,
-            "vote": vote,
-            "answer_id": answer_id,
-            "recommendation": answer.recommendation,
-            "question": _trim(answer.question, QUESTION_DATA_CHARS, ellipsis=False),
-        }
-
-    return [
-        SubmitAction(title="👍 Helpful", data=data("up")),
-        SubmitAction(title="👎 Not helpful", data=data("down")),
-    ]
 
 
 def _trim(text: str, limit: int, *, ellipsis: bool = True) -> str:

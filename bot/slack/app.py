@@ -17,16 +17,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.slack import (
     ACTION_EXAMPLE_PATTERN,
+    ACTION_FEEDBACK,
     ACTION_FEEDBACK_DOWN,
     ACTION_FEEDBACK_UP,
     ACTION_SHARE,
     ACTION_WHY,
 )
+from bot.render.slack_feedback import REASON_VIEW
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.delivery import make_web_client
 from bot.slack.identity import LazyBotIdentity
 from bot.slack.listeners import SlackListeners
+from bot.slack.native import MESSAGE_SHORTCUT, SlackNativeListeners, build_assistant
 from bot.store import (
     AsyncInstallationStoreAdapter,
     AsyncOAuthStateStoreAdapter,
@@ -103,14 +106,19 @@ def build_slack_app(settings: Settings, runtime: Runtime, client: AsyncWebClient
         **oauth,
     )
     app.use(dedupe_middleware(runtime.dedupe))
-    listeners = SlackListeners(runtime.conversation)
+    listeners = SlackNativeListeners(runtime.conversation)
     app.whodecides_listeners = listeners  # type: ignore[attr-defined]  # for drain() at shutdown
     register_listeners(app, listeners)
     return app
 
 
-def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
+def register_listeners(app: AsyncApp, listeners: SlackNativeListeners) -> None:
     """Every Slack listener, in one place."""
+    # The AI app surface first: Bolt's middleware takes the assistant events and DM-thread messages.
+    app.assistant(build_assistant(listeners, BOLT_LOGGER))
+    app.message_shortcut(MESSAGE_SHORTCUT)(listeners.message_shortcut)
+    app.action(ACTION_FEEDBACK)(listeners.native_feedback)
+    app.view_submission(REASON_VIEW)(listeners.feedback_reason)
     app.command(COMMAND)(listeners.command)
     app.event("app_mention")(listeners.app_mention)
     app.event("message")(listeners.message)

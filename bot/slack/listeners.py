@@ -26,6 +26,7 @@ from bot.render.slack import (
 )
 from bot.slack.delivery import post_reply, respond, send_to_response_url
 from bot.slack.text import to_plain
+from bot.slack.thread_context import earlier_messages
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,15 @@ class SlackListeners:
                 log.error("stopped with %d answer(s) still in flight", len(late))
 
     async def compose(
-        self, question: str, context: Context, *, shareable: bool = False, shared_by: str | None = None
+        self,
+        question: str,
+        context: Context,
+        *,
+        shareable: bool = False,
+        shared_by: str | None = None,
+        background: str = "",
     ) -> SlackMessage:
-        reply = await self.conversation.reply(question, context)
+        reply = await self.conversation.reply(question, context, background=background)
         return render_reply(reply, shareable=shareable, shared_by=shared_by)
 
     async def _respond(self, body: dict[str, Any], client: AsyncWebClient, where: Context, reply: Reply) -> None:
@@ -129,7 +136,12 @@ class SlackListeners:
         # In the thread of the mention; a mention inside a thread answers in that same thread.
         thread = event.get("thread_ts") or event.get("ts")
         question = to_plain(event.get("text"), context.bot_user_id)
-        message = await self.compose(question, event_context(event, context, thread=thread))
+        background = ""
+        if event.get("thread_ts") and question:  # earlier messages of the thread: context, not the question
+            background = await earlier_messages(
+                client, channel=channel, thread_ts=thread, before=event.get("ts"), bot_user_id=context.bot_user_id
+            )
+        message = await self.compose(question, event_context(event, context, thread=thread), background=background)
         await post_reply(client, channel=channel, thread_ts=thread, message=message)
 
     async def message(self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

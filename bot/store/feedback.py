@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from bot.store.db import durable_write, ensure_schema
 from bot.store.sanitize import clean_text, describe, is_input_error
@@ -74,6 +74,47 @@ class FeedbackStore:
                 )
             return False
 
+    def add_reason(
+        self,
+        *,
+        platform: str,
+        workspace: str | None,
+        user_id: str,
+        answer_id: str,
+        reason: str,
+        comment: str | None = None,
+    ) -> bool:
+        """Attach why to a 👎 already stored (Slack's modal comes after the click). Only that user's vote on
+        that answer in that workspace is touched. False when there is no such vote or it could not be
+        written (logged); never raises. An unknown reason is stored as "other"."""
+        values = {
+            "reason": reason if reason in REASONS else "other",
+            "comment": clean_text(comment, COMMENT_CHARS) if comment and comment.strip() else None,
+        }
+        workspace_is = (
+            feedback.c.workspace.is_(None) if workspace is None else feedback.c.workspace == clean_text(workspace, 128)
+        )
+        query = (
+            update(feedback)
+            .where(
+                feedback.c.platform == clean_text(platform, 16),
+                workspace_is,
+                feedback.c.user_id == clean_text(user_id, 128),
+                feedback.c.answer_id == clean_text(answer_id, 64),
+                feedback.c.vote == "down",
+            )
+            .values(**values)
+        )
+        try:
+            ensure_schema(self.engine)
+            changed = durable_write(self.engine, lambda conn: conn.execute(query).rowcount)
+        except Exception as exc:  # noqa: BLE001 - the caller must never see a DB failure
+            log.error("feedback reason LOST (database unavailable): platform=%s: %s", platform, describe(exc))
+            return False
+        if not changed:
+            log.warning("feedback reason not stored: no 👎 by that user on that answer (platform=%s)", platform)
+        return bool(changed)
+
     def summary(self, platform: str | None = None) -> dict[str, int]:
         """Counts per vote, e.g. {"up": 3, "down": 1}. Raises if the database cannot be read (for reports)."""
         ensure_schema(self.engine)
@@ -93,3 +134,24 @@ class FeedbackStore:
         query = select(*cols, func.count()).group_by(*cols).order_by(*cols)
         with self.engine.connect() as conn:
             return [(str(p), str(r), str(v), int(n)) for p, r, v, n in conn.execute(query)]
+
+    def reasons(self) -> list[tuple[str, str, int]]:
+        """(platform, reason, count) for the 👎 that say why, for `whodecides feedback`. Raises if unreadable."""
+        ensure_schema(self.engine)
+        cols = (feedback.c.platform, feedback.c.reason)
+        query = select(*cols, func.count()).where(feedback.c.reason.is_not(None)).group_by(*cols).order_by(*cols)
+        with self.engine.connect() as conn:
+            return [(str(p), str(r), int(n)) for p, r, n in conn.execute(query)]
+
+    def comments(self, limit: int = 20) -> list[tuple[str, str, str, str]]:
+        """The newest (platform, reason, question, comment) written with a 👎, newest first. Raises if unreadable."""
+        ensure_schema(self.engine)
+        cols = (feedback.c.platform, feedback.c.reason, feedback.c.question, feedback.c.comment)
+        query = (
+            select(*cols)
+            .where(feedback.c.comment.is_not(None))
+            .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(str(p), str(r or "other"), str(q), str(c)) for p, r, q, c in conn.execute(query)]

@@ -21,20 +21,27 @@ from fastapi.responses import JSONResponse
 from microsoft_teams.api import (
     ActivityTypeAdapter,
     ConversationReference,
+    ConversationUpdateActivity,
     MessageActivity,
     MessageActivityInput,
+    MessageSubmitActionInvokeActivity,
+    SentActivity,
     TypingActivityInput,
 )
 from microsoft_teams.api.activities.utils import StripMentionsTextOptions, strip_mentions_text
+from microsoft_teams.api.models import ChannelData
+from microsoft_teams.api.models.entity import CitationEntity
 from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.apps.http import FastAPIAdapter, HttpRouteHandler
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest
 from microsoft_teams.apps.utils import extract_tenant_id
 from pydantic import ValidationError
 
-from bot.conversation import Context, Conversation, Reply
+from bot.conversation import Context, Conversation, Reply, ReplyKind
 from bot.render import teams as render
 from bot.settings import Settings
+from bot.teams.extension import MessageAction
+from bot.teams.feedback_loop import UNREMEMBERED_QUESTION, RecentAnswers, SentAnswer, read_feedback
 from bot.teams.keys import install as install_key_fetcher
 from bot.teams.outbound import EncodedIdsApi
 
@@ -51,6 +58,7 @@ UNAUTHENTICATED_BANNER = (
 )
 
 T = TypeVar("T")
+Activity = Any  # a message or an invoke: both have the conversation, sender and channel data read here
 
 
 # ---------------------------------------------------------------- building
@@ -81,7 +89,7 @@ def build_teams_app(settings: Settings, conversation: Conversation, *, api: Fast
         dangerously_allow_unauthenticated_requests=unauthenticated,
         state=False,
     )
-    register_listeners(app, TeamsBot(conversation))
+    register_listeners(app, TeamsBot(conversation), MessageAction(conversation, context_of))
     _initialize(app)
     install_key_fetcher(app, settings.teams_tenant_id)  # JWT keys fetched off the event loop (bot/teams/keys.py)
     api.state.teams_app = app
@@ -89,9 +97,13 @@ def build_teams_app(settings: Settings, conversation: Conversation, *, api: Fast
     return app
 
 
-def register_listeners(app: App, bot: TeamsBot) -> None:
+def register_listeners(app: App, bot: TeamsBot, action: MessageAction) -> None:
     """Every Teams listener, in one place."""
     app.on_message(bot.on_message)
+    app.on_conversation_update(bot.on_conversation_update)
+    app.on_message_submit_feedback(bot.on_feedback)
+    app.on_message_ext_open(action.on_fetch_task)
+    app.on_message_ext_submit(action.on_submit)
 
 
 def _initialize(app: App) -> None:
@@ -152,6 +164,7 @@ class TeamsBot:
 
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
+        self.sent = RecentAnswers()  # what Teams' feedback loop refers back to
 
     async def on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
         ctx.api = EncodedIdsApi(ctx.api)  # type: ignore[assignment]  # ids percent-encoded in reply URLs
@@ -190,6 +203,41 @@ class TeamsBot:
             reply = self.conversation.lost_button()
         await self._send_reply(ctx, reply_ref(ctx), reply)
 
+    async def on_feedback(self, ctx: ActivityContext[MessageSubmitActionInvokeActivity]) -> None:
+        """Teams' own 👍/👎 on an answer (message/submitAction): stored with the reason read from its text."""
+        ctx.api = EncodedIdsApi(ctx.api)  # type: ignore[assignment]
+        activity = ctx.activity
+        given = activity.value.action_value
+        feedback = read_feedback(given.reaction, given.feedback)
+        if feedback is None:
+            reply = self.conversation.lost_button()
+        else:
+            sent = self.sent.recall(activity.conversation.id, activity.reply_to_id)
+            if sent is None:
+                log.warning(
+                    "Teams: feedback on message %.64r, which this server does not remember", activity.reply_to_id
+                )
+            reply = await self.conversation.vote(
+                feedback.vote,
+                context_of(activity),
+                question=sent.question if sent else UNREMEMBERED_QUESTION,
+                recommendation=sent.recommendation if sent else "UNKNOWN",
+                answer_id=sent.answer_id if sent else activity.reply_to_id,
+                reason=feedback.reason,
+                comment=feedback.comment,
+            )
+        await self._send_reply(ctx, reply_ref(ctx), reply)
+
+    async def on_conversation_update(self, ctx: ActivityContext[ConversationUpdateActivity]) -> None:
+        """One welcome when the bot itself is added (a personal chat, a group chat, a team); other members
+        joining later name someone else, and get nothing."""
+        activity = ctx.activity
+        me = activity.recipient.id if activity.recipient else None
+        if not me or not any(member.id == me for member in activity.members_added or []):
+            return
+        ctx.api = EncodedIdsApi(ctx.api)  # type: ignore[assignment]
+        await self._send_reply(ctx, ctx.conversation_ref, self.conversation.welcome())
+
     # ------------------------------------------------------------ sending
     async def _with_typing(
         self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, work: Awaitable[T]
@@ -202,28 +250,51 @@ class TeamsBot:
             if done:
                 return task.result()
 
-    async def _send_reply(
-        self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, reply: Reply
-    ) -> None:
+    async def _send_reply(self, ctx: ActivityContext[Any], ref: ConversationReference, reply: Reply) -> None:
         out = render.render_reply(reply)
         if out.card is None:
             await self._send(ctx, ref, MessageActivityInput(text=out.text))
             return
-        if not await self._send(ctx, ref, MessageActivityInput(summary=out.text).add_card(out.card)):
+        sent = await self._send(ctx, ref, native(MessageActivityInput(summary=out.text), out).add_card(out.card))
+        if sent is None:
             # The card was refused (too big, a connector hiccup): plain text, so the user is not left waiting.
-            await self._send(ctx, ref, MessageActivityInput(text=out.card.fallback_text or out.text))
+            fallback = out.card.fallback_text or out.text
+            sent = await self._send(ctx, ref, native(MessageActivityInput(text=fallback), out, prefix=fallback))
+        if sent is not None and reply.kind is ReplyKind.ANSWER and reply.answer is not None:
+            answer = SentAnswer(reply.answer.question, str(reply.answer.recommendation), reply.answer_id)
+            self.sent.remember(ref.conversation.id, sent.id, answer)
 
-    async def _send(self, ctx: ActivityContext[MessageActivity], ref: ConversationReference, activity: Any) -> bool:
+    async def _send(self, ctx: ActivityContext[Any], ref: ConversationReference, activity: Any) -> SentActivity | None:
         try:
-            await ctx.send(activity, ref)
-            return True
+            return await ctx.send(activity, ref)
         except Exception as exc:  # noqa: BLE001 - a failed send is logged, never raised into the SDK
             log.error("Teams: sending a %s activity to %s failed: %s", activity.type, ref.service_url, exc)
-            return False
+            return None
+
+
+def native(message: MessageActivityInput, out: render.TeamsReply, *, prefix: str = "") -> MessageActivityInput:
+    """An answer as Teams' AI-app surface shows it: the text with a `[n]` marker per passage and a citation
+    entity for each (hover cards), and Teams' feedback loop (👍/👎 with a text box, sent as message/submitAction).
+
+    The loop is turned on with `channelData.feedbackLoopEnabled: true`, Teams' documented flag for its default
+    dialog. The SDK's add_feedback() writes the newer `feedbackLoop: {type: "default"}` instead, and Teams
+    refuses a message that has both, so the flag is set alone.
+    """
+    if out.cited is None:
+        return message
+    message.text = f"{prefix}\n\n{out.cited.text}" if prefix else out.cited.text
+    for position, appearance in enumerate(out.cited.citations, start=1):
+        message.add_citation(position, appearance)
+    if not out.cited.citations:  # "not sure" quotes nothing: its citation list is there, and empty
+        message.add_entity(CitationEntity(citation=[]))
+    message.channel_data = message.channel_data or ChannelData()
+    message.channel_data.feedback_loop = None
+    message.channel_data.feedback_loop_enabled = True
+    return message
 
 
 # ---------------------------------------------------------------- reading activities
-def conversation_type(activity: MessageActivity) -> str:
+def conversation_type(activity: Activity) -> str:
     conv = activity.conversation
     if conv.conversation_type:
         return conv.conversation_type
@@ -248,7 +319,7 @@ def question_text(activity: MessageActivity) -> str:
     return html.unescape(text).replace("\xa0", " ").strip()
 
 
-def context_of(activity: MessageActivity) -> Context:
+def context_of(activity: Activity) -> Context:
     """The tenant, the conversation (a channel's own id, not its thread's), the thread's root and the user."""
     conv_id = activity.conversation.id.split(";messageid=")[0]
     channel_data = activity.channel_data

@@ -27,14 +27,28 @@ ACCENT = (0x46, 0x4E, 0xB8)  # the card accent colour, also the icon background
 COLOR_ICON = "color.png"
 OUTLINE_ICON = "outline.png"
 
-# Command hints shown in the compose box: title ≤ 32 characters, description ≤ 128.
+# Prompt starters: the bot's command list, shown in the compose box; a click puts the title in the box.
+# Real questions, each title ≤ 32 characters, its description ≤ 128.
 COMMANDS = (
-    ("help", "What I answer, and example questions"),
-    ("Who decides the price?", "Pricing of a product or tier"),
-    ("Who orders the backlog?", "Ordering the product backlog"),
-    ("Who owns the roadmap?", "The product roadmap and vision"),
-    ("Who picks the tech stack?", "Technical and implementation choices"),
+    ("Who sets the enterprise price?", "Who decides the price of the enterprise tier?"),
+    ("Who orders the product backlog?", "Who decides the order of the items in the product backlog?"),
+    ("Who owns the product roadmap?", "Who owns the product roadmap and the vision behind it?"),
+    ("Who picks the tech stack?", "Who decides which programming language and frameworks the team uses?"),
+    ("Who decides the release date?", "Who decides when a release ships to customers?"),
+    ("One product person: who decides?", "We are a tiny startup with one product person: who decides what?"),
+    ("help", "What I answer, and how to ask"),
 )
+
+# The message action "Who decides this?" (bot/teams/extension.py): on any message's ... menu.
+MESSAGE_ACTION_ID = "whodecidesThis"
+MESSAGE_ACTION = {
+    "id": MESSAGE_ACTION_ID,
+    "type": "action",
+    "title": "Who decides this?",
+    "description": "Ask whodecides who decides what this message is about, and add the answer to the conversation",
+    "context": ["message"],
+    "fetchTask": True,
+}
 
 
 def build(settings: Settings, out: Path | None = None) -> Path:
@@ -98,6 +112,7 @@ def manifest(bot_id: str) -> dict[str, Any]:
                 ],
             }
         ],
+        "composeExtensions": [{"botId": bot_id, "commands": [dict(MESSAGE_ACTION)]}],
         "validDomains": [],
     }
 

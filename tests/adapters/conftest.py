@@ -19,14 +19,12 @@ import httpx
 import pytest
 
 from bot.errors import UsageError, WhodecidesError
-from bot.render.slack import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
-from bot.render.teams import FEEDBACK_ACTION
 from bot.results import Answer
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_server
 from bot.settings import Settings
 from tests.fakes.live_server import LiveServer
-from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender, dm
+from tests.fakes.slack_requests import SIGNING_SECRET, SlackSender, dm, feedback_values
 from tests.fakes.slack_web_api import SlackWebApiMock
 from tests.fakes.teams_connector import TeamsConnector
 
@@ -100,23 +98,15 @@ class SlackDriver:
         ts = f"{time.time():.6f}"
         assert self.sender.event(dm(text, user=self.user, ts=ts)).status_code == 200
         post = self.web_api.wait_for("chat.postMessage", before + 1)[-1]
-        buttons = {
-            e["action_id"]: e["value"]
-            for b in post.body.get("blocks") or []
-            if b.get("type") == "actions"
-            for e in b["elements"]
-            if "value" in e
-        }
-        votes = {v: buttons[a] for v, a in (("up", ACTION_FEEDBACK_UP), ("down", ACTION_FEEDBACK_DOWN)) if a in buttons}
+        votes = feedback_values(post.body)
         blocks = post.body.get("blocks") or []
         return Seen("\n".join([post.body.get("text") or "", *_strings(blocks)]), votes)
 
     def press(self, seen: Seen, vote: str) -> str:
-        action = ACTION_FEEDBACK_UP if vote == "up" else ACTION_FEEDBACK_DOWN
         name = f"vote-{time.monotonic_ns()}"
         before = len(self.web_api.calls("response_url", delivered_only=True))
         url = self.web_api.response_url(name)
-        response = self.sender.action(action, seen.votes[vote], response_url=url, user=self.user)
+        response = self.sender.feedback(seen.votes[vote], response_url=url, user=self.user)
         assert response.status_code == 200
         [thanks] = [c for c in self.web_api.wait_for("response_url", before + 1) if c.path.endswith(name)]
         return str(thanks.body.get("text"))
@@ -131,10 +121,9 @@ class TeamsDriver:
     user: str = TEAMS_USER["aadObjectId"]
     workspace: str = TEAMS_TENANT
 
-    def _post(self, text: str | None, value: Any = None) -> dict[str, Any]:
-        before = len(self.connector.messages)
-        activity: dict[str, Any] = {
-            "type": "message",
+    def _activity(self, kind: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "type": kind,
             "id": str(time.monotonic_ns()),
             "timestamp": "2026-11-22T10:00:00.000Z",
             "channelId": "msteams",
@@ -142,32 +131,36 @@ class TeamsDriver:
             "from": dict(TEAMS_USER),
             "conversation": {"conversationType": "personal", "tenantId": TEAMS_TENANT, "id": "a:1personal-chat"},
             "recipient": dict(TEAMS_BOT),
-            "textFormat": "plain",
             "locale": "en-US",
             "channelData": {"tenant": {"id": TEAMS_TENANT}},
+            **fields,
         }
-        if text is not None:
-            activity["text"] = text
-        if value is not None:
-            activity["value"] = value
+
+    def _post(self, activity: dict[str, Any]) -> Any:
+        before = len(self.connector.messages)
         assert self.http.post(f"{self.url}/api/messages", json=activity).status_code == 200
         messages = self.connector.messages
         assert len(messages) == before + 1, "exactly one reply per message"
-        return messages[-1].activity
+        return messages[-1]
 
     def ask(self, text: str) -> Seen:
-        posted = self._post(text)
-        cards = [a["content"] for a in posted.get("attachments") or []]
-        votes = {
-            a["data"]["vote"]: a["data"]
-            for card in cards
-            for a in card.get("actions") or []
-            if isinstance(a.get("data"), dict) and a["data"].get("action") == FEEDBACK_ACTION
-        }
-        return Seen("\n".join([posted.get("text") or "", posted.get("summary") or "", *_strings(cards)]), votes)
+        posted = self._post(self._activity("message", text=text, textFormat="plain"))
+        cards = [a["content"] for a in posted.activity.get("attachments") or []]
+        votes: dict[str, Any] = {}
+        if (posted.activity.get("channelData") or {}).get("feedbackLoopEnabled"):
+            # Teams' own 👍/👎 under the message: pressing one sends message/submitAction naming it.
+            votes = {vote: {"reaction": reaction, "replyToId": posted.id} for vote, reaction in TEAMS_REACTIONS}
+        texts = [posted.activity.get("text") or "", posted.activity.get("summary") or "", *_strings(cards)]
+        return Seen("\n".join(texts), votes)
 
     def press(self, seen: Seen, vote: str) -> str:
-        return str(self._post(None, value=seen.votes[vote]).get("text"))
+        pressed = seen.votes[vote]
+        value = {"actionName": "feedback", "actionValue": {"reaction": pressed["reaction"], "feedback": ""}}
+        invoke = self._activity("invoke", name="message/submitAction", value=value, replyToId=pressed["replyToId"])
+        return str(self._post(invoke).activity.get("text"))
+
+
+TEAMS_REACTIONS = (("up", "like"), ("down", "dislike"))
 
 
 @dataclass

@@ -8,12 +8,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import texts
 from bot.conversation import CLI, Context, Conversation, Reply, ReplyKind
 from bot.render import slack as slack_render
 from bot.render import teams as teams_render
 from bot.store import FeedbackStore, make_engine
+from bot.store.tables import feedback
 from tests.fakes.answerer import FakeAnswerer
 
 WHERE = Context("slack", "T1", "C1", "1700000000.000100", "U1")
@@ -62,6 +64,39 @@ def test_votes_are_stored_with_the_context_and_thanked(store: FeedbackStore) -> 
     assert unstored.text == texts.FEEDBACK_LOST
 
 
+def test_a_vote_keeps_why_on_every_platform(store: FeedbackStore) -> None:
+    conversation = Conversation(FakeAnswerer(), store)
+    teams = Context("teams", "tenant-1", "19:c", None, "aad-1")
+    reply = asyncio.run(
+        conversation.vote(
+            "down",
+            teams,
+            question="who prices?",
+            recommendation="PM",
+            answer_id="a1",
+            reason="wrong_role",
+            comment="It's the PO here",
+        )
+    )
+    assert reply.text == texts.THANKS["down"]
+    conversation.record_vote(
+        "down", WHERE, question="q", recommendation="PO", answer_id=None, reason="made-up", comment="  "
+    )
+    conversation.record_vote("up", WHERE, question="q", recommendation="PO", answer_id=None)
+    with store.engine.connect() as conn:
+        kept = [tuple(r) for r in conn.execute(select(feedback.c.platform, feedback.c.reason, feedback.c.comment))]
+    assert kept == [("teams", "wrong_role", "It's the PO here"), ("slack", "other", None), ("slack", None, None)]
+
+
+def test_the_welcome_says_who_the_bot_is_and_offers_three_questions() -> None:
+    reply = Conversation(FakeAnswerer()).welcome()
+    assert (reply.kind, reply.text) == (ReplyKind.WELCOME, texts.WELCOME)
+    assert len(texts.WELCOME_EXAMPLES) == 3
+    teams = teams_render.render_reply(reply)
+    assert teams.card is not None and all(q in str(teams.card.model_dump()) for q in texts.WELCOME_EXAMPLES)
+    assert slack_render.render_reply(reply).text  # a platform without its own welcome still says something
+
+
 def test_answers_run_on_the_conversations_own_bounded_pool() -> None:
     gate = threading.Event()
     answerer = FakeAnswerer(gate=gate)
@@ -106,3 +141,33 @@ def test_both_renderers_draw_every_reply_kind_without_live_mentions(reply: Reply
     shown = reply.text.split(" ")[0]
     assert shown in slack.text and shown in teams.text
     assert (teams.card is not None) == (reply.kind is ReplyKind.USAGE)
+
+
+def test_background_is_handed_to_the_answerer_only_when_there_is_some() -> None:
+    class QuestionOnly:  # an answerer that knows nothing of context, as before issue 12
+        def answer(self, question: str):
+            return FakeAnswerer().answer(question)
+
+    plain = Conversation(QuestionOnly())
+    assert plain.reply_now("who decides the price?", WHERE, "  ").kind is ReplyKind.ANSWER
+    answerer = FakeAnswerer()
+    conversation = Conversation(answerer)
+    asyncio.run(conversation.reply("who decides the price?", WHERE, background="we are a 6-person company"))
+    assert (answerer.calls, answerer.contexts) == (["who decides the price?"], ["we are a 6-person company"])
+    assert conversation.empty_message().kind is ReplyKind.NOTICE
+    assert conversation.empty_message().text == texts.EMPTY_MESSAGE
+
+
+def test_a_reason_is_attached_to_the_voters_own_thumbs_down(store: FeedbackStore) -> None:
+    conversation = Conversation(FakeAnswerer(), store)
+    vote = dict(question="who decides the price?", recommendation="PM", answer_id="a1")
+    assert conversation.record_vote("down", WHERE, **vote).text == texts.THANKS["down"]
+    done = conversation.record_reason(WHERE, answer_id="a1", reason="misunderstood", comment="I meant the PO")
+    assert done.text == texts.REASON_THANKS
+    assert store.reasons() == [("slack", "misunderstood", 1)]
+    elsewhere = Context("slack", "T2", "C1", None, "U1")  # the same user id in another workspace
+    assert conversation.record_reason(elsewhere, answer_id="a1", reason="other", comment=None).text == texts.REASON_LOST
+    assert conversation.record_reason(WHERE, answer_id=None, reason="other", comment=None).text == texts.REASON_LOST
+    assert Conversation(FakeAnswerer()).record_reason(WHERE, answer_id="a1", reason="other", comment=None).text == (
+        texts.REASON_LOST
+    )  # no store at all

@@ -178,5 +178,21 @@ def test_feedback_report_reads_what_the_stores_wrote(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in run(["feedback", "--json"], env={"DATABASE_URL": url}).stdout.splitlines()]
     assert {"platform": "slack", "recommendation": "PM", "vote": "up", "count": 2} in rows
     assert {"platform": "teams", "recommendation": "PM", "vote": "down", "count": 1} in rows
+    # Why the 👎 were given (Slack's modal, Teams' feedback loop), and what people wrote.
+    assert store.record(
+        platform="slack", user_id="U2", question="Who prices?", recommendation="PM", vote="down", answer_id="a9"
+    )
+    assert store.add_reason(
+        platform="slack", workspace=None, user_id="U2", answer_id="a9", reason="wrong_role", comment="the PO does"
+    )
+    res = run(["feedback"], env={"DATABASE_URL": url})
+    assert "Why 👎:" in res.stdout
+    assert [line.split() for line in res.stdout.splitlines() if "wrong_role" in line and "[" not in line] == [
+        ["slack", "wrong_role", "1"]
+    ]
+    assert "[slack, wrong_role] Who prices? — the PO does" in res.stdout
+    rows = [json.loads(line) for line in run(["feedback", "--json"], env={"DATABASE_URL": url}).stdout.splitlines()]
+    assert {"platform": "slack", "reason": "wrong_role", "count": 1} in rows
+    assert {"platform": "slack", "reason": "wrong_role", "question": "Who prices?", "comment": "the PO does"} in rows
     bad = run(["feedback"], env={"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     assert bad.returncode == 1 and "Cannot read feedback" in bad.stderr and "Traceback" not in bad.stderr

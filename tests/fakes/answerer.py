@@ -53,11 +53,13 @@ class FakeAnswerer:
     def __init__(self, gate: threading.Event | None = None) -> None:
         self.gate = gate  # when set, answer() waits for it: the test controls when the answer is ready
         self.calls: list[str] = []
+        self.contexts: list[str] = []  # the context handed with each question ("" when none)
         self._lock = threading.Lock()
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: str = "") -> Answer:
         with self._lock:
             self.calls.append(question)
+            self.contexts.append(context)
         if self.gate is not None and not self.gate.wait(timeout=30):
             raise RuntimeError("FakeAnswerer gate never opened")
         if not question or not question.strip():

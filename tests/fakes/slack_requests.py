@@ -89,6 +89,8 @@ def block_action_body(
     channel: str | None = "C0001",
     team_id: str = "T0001",
     ephemeral: bool = True,
+    action_type: str = "button",
+    block_id: str = "whodecides_answer_actions",
 ) -> str:
     payload: dict[str, Any] = {
         "type": "block_actions",
@@ -99,9 +101,9 @@ def block_action_body(
         "trigger_id": f"trigger.{next(_ids)}",
         "actions": [
             {
-                "type": "button",
+                "type": action_type,
                 "action_id": action_id,
-                "block_id": "whodecides_answer_actions",
+                "block_id": block_id,
                 "text": {"type": "plain_text", "text": "button"},
                 "value": value,
                 "action_ts": "1700000002.000100",
@@ -123,6 +125,62 @@ def block_action_body(
         payload["view"] = {"id": "V0001", "type": "home"}
     if response_url is not None:
         payload["response_url"] = response_url
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def feedback_values(message: dict[str, Any]) -> dict[str, str]:
+    """{"up": value, "down": value} of the feedback_buttons element in a delivered message's blocks, or {}."""
+    for block in message.get("blocks") or []:
+        if block.get("type") == "context_actions":
+            for element in block.get("elements") or []:
+                if element.get("type") == "feedback_buttons":
+                    return {
+                        "up": element["positive_button"]["value"],
+                        "down": element["negative_button"]["value"],
+                    }
+    return {}
+
+
+def message_action_body(
+    message: dict[str, Any],
+    *,
+    response_url: str,
+    callback_id: str = "whodecides_message",
+    user: str = "UCLICKER",
+    channel: str = "C0001",
+    team_id: str = "T0001",
+) -> str:
+    """A message shortcut, as Slack sends it when someone picks it from a message's ⋮ menu."""
+    payload = {
+        "type": "message_action",
+        "token": "deprecated",
+        "action_ts": "1700000003.000100",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": user, "username": "clicker", "team_id": team_id, "name": "clicker"},
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "callback_id": callback_id,
+        "trigger_id": f"trigger.{next(_ids)}",
+        "response_url": response_url,
+        "message_ts": message.get("ts", "1700000000.000500"),
+        "message": {"type": "message", "ts": "1700000000.000500", **message},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    view: dict[str, Any], values: dict[str, Any], *, user: str = "UCLICKER", team_id: str = "T0001"
+) -> str:
+    """A modal sent: Slack echoes the view it opened, with what the user entered in `state.values`."""
+    payload = {
+        "type": "view_submission",
+        "token": "deprecated",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": user, "username": "clicker", "team_id": team_id},
+        "api_app_id": "A0001",
+        "trigger_id": f"trigger.{next(_ids)}",
+        "view": {"id": "VMODAL", "team_id": team_id, "app_id": "A0001", **view, "state": {"values": values}},
+    }
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -165,3 +223,16 @@ class SlackSender:
     def action(self, action_id: str, value: str | None, *, response_url: str | None, **kw: Any) -> httpx.Response:
         body = block_action_body(action_id, value, response_url=response_url, **kw)
         return self.post(body, "application/x-www-form-urlencoded")
+
+    def feedback(self, value: str, *, response_url: str | None, **kw: Any) -> httpx.Response:
+        """A click on one of Slack's native feedback_buttons (its value says which)."""
+        kw = {"action_type": "feedback_buttons", "block_id": "whodecides_feedback", **kw}
+        return self.action("whodecides_feedback", value, response_url=response_url, **kw)
+
+    def shortcut(self, message: dict[str, Any], *, response_url: str, **kw: Any) -> httpx.Response:
+        return self.post(
+            message_action_body(message, response_url=response_url, **kw), "application/x-www-form-urlencoded"
+        )
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], **kw: Any) -> httpx.Response:
+        return self.post(view_submission_body(view, values, **kw), "application/x-www-form-urlencoded")

@@ -77,6 +77,8 @@ class SlackWebApiMock(RecordingHttpServer):
         self._state = _State()
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
+        # conversations.replies: the messages of each thread, by (channel, thread_ts), oldest first.
+        self.threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ addresses (start() first)
     @property
@@ -97,6 +99,15 @@ class SlackWebApiMock(RecordingHttpServer):
     def respond_with(self, method: str, body: dict[str, Any]) -> None:
         with self._cond:
             self._state.responses[method] = body
+
+    def add_thread(self, channel: str, thread_ts: str, messages: list[dict[str, Any]]) -> None:
+        """What conversations.replies returns for that thread (each message needs at least its ts)."""
+        with self._cond:
+            self.threads[(channel, thread_ts)] = messages
+
+    def missing_scope(self, method: str, needed: str) -> None:
+        """`method` answers as Slack does for an app installed without `needed`, until reset()."""
+        self.respond_with(method, {"ok": False, "error": "missing_scope", "needed": needed, "provided": "chat:write"})
 
     def reset(self) -> None:
         with self._cond:
@@ -173,6 +184,25 @@ class SlackWebApiMock(RecordingHttpServer):
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "conversations.replies":
+            with self._cond:
+                messages = list(self.threads.get((str(body.get("channel")), str(body.get("ts"))), []))
+            if not messages:
+                return {"ok": False, "error": "thread_not_found"}
+            limit = int(body.get("limit") or 1000)
+            return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+        if method in (
+            "assistant.threads.setStatus",
+            "assistant.threads.setTitle",
+            "assistant.threads.setSuggestedPrompts",
+        ):
+            missing = [k for k in ("channel_id", "thread_ts") if not body.get(k)]
+            return {"ok": False, "error": "invalid_arguments", "missing": missing} if missing else {"ok": True}
+        if method == "views.open":
+            if not body.get("trigger_id"):
+                return {"ok": False, "error": "invalid_arguments"}
+            view = body.get("view") or {}
+            return {"ok": True, "view": {"id": "VMODAL", **view}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", **(body.get("view") or {})}}
         if method == "apps.connections.open":

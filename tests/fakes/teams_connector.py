@@ -7,6 +7,7 @@ is recorded, in order, with its headers, so tests can assert on what a Teams use
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -26,6 +27,7 @@ class Posted:
     reply_to: str | None  # the activity id in /activities/{id} (a reply), None for a plain send
     activity: dict[str, Any]
     headers: dict[str, str]  # lower-cased names
+    id: str = ""  # the id the connector answered with: what Teams' feedback loop sends back as replyToId
 
     @property
     def type(self) -> str:
@@ -99,9 +101,9 @@ class TeamsConnector(RecordingHttpServer):
         with self._lock:
             status = self.fail_messages.pop(0) if posted.type == "message" and self.fail_messages else 200
             if status == 200:
+                posted = dataclasses.replace(posted, id=f"activity-{len(self.posted) + 1}")
                 self.posted.append(posted)
-            number = len(self.posted)
         if status != 200:
             request.send_json(status, {"error": {"code": "ServiceError", "message": "injected failure"}})
             return
-        request.send_json(200, {"id": f"activity-{number}"})
+        request.send_json(200, {"id": posted.id})

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.render.slack import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.store import FeedbackStore, make_engine
 from tests.fakes.races import race
-from tests.fakes.slack_requests import mention
+from tests.fakes.slack_requests import feedback_values, mention
 from tests.fakes.waiting import eventually
 from tests.scaleout.replicas import wait_replies
 
@@ -84,15 +83,6 @@ def test_the_same_event_on_both_replicas_at_the_same_instant_gets_one_reply(pg_u
         assert logs.count(f"EvRace{i:03d} already handled") == 1, f"EvRace{i:03d}"
 
 
-def _feedback_value(reply: dict, action_id: str) -> str:
-    """The button's value exactly as the Slack renderer built it in the delivered message."""
-    for block in reply.get("blocks") or []:
-        for element in block.get("elements") or []:
-            if element.get("action_id") == action_id:
-                return element["value"]
-    raise AssertionError(f"no {action_id} button in {json.dumps(reply)[:500]}")
-
-
 def test_feedback_clicked_on_a_is_visible_when_read_on_b(pg_url, web_api, replica_factory):
     a, b = replica_factory(pg_url, web_api, "a", "b")
     report = FeedbackStore(make_engine(pg_url))  # a reader of its own: any process on the same database
@@ -104,14 +94,9 @@ def test_feedback_clicked_on_a_is_visible_when_read_on_b(pg_url, web_api, replic
     price, backlog = replies[ts(7)][0], replies[ts(8)][0]
 
     # 👍 on the answer B gave, clicked through A; 👎 on A's answer, clicked through B.
-    up = a.sender.action(
-        ACTION_FEEDBACK_UP, _feedback_value(price, ACTION_FEEDBACK_UP), response_url=web_api.response_url("fb-up")
-    )
-    down = b.sender.action(
-        ACTION_FEEDBACK_DOWN,
-        _feedback_value(backlog, ACTION_FEEDBACK_DOWN),
-        response_url=web_api.response_url("fb-down"),
-        user="UOTHER",
+    up = a.sender.feedback(feedback_values(price)["up"], response_url=web_api.response_url("fb-up"))
+    down = b.sender.feedback(
+        feedback_values(backlog)["down"], response_url=web_api.response_url("fb-down"), user="UOTHER"
     )
     assert up.status_code == down.status_code == 200
     acks = web_api.wait_for("response_url", 2)

@@ -8,7 +8,7 @@ from bot.render.slack import ACTION_EXAMPLE, ACTION_SHARE, parse_value
 from bot.results import EXAMPLE_QUESTIONS
 from bot.store import FeedbackStore, make_engine
 from bot.store.tables import feedback
-from tests.fakes.slack_requests import dm, mention
+from tests.fakes.slack_requests import dm, feedback_values, mention
 
 
 def dump(call) -> str:
@@ -30,7 +30,8 @@ def test_slash_command_answers_only_the_asker_with_a_share_button(slack, web_api
     assert body["blocks"][0]["text"]["text"] == "The *Product Manager* decides"
     assert "Confidence: *high*" in dump(answer) and "Consult: Product Owner, Sales" in dump(answer)
     found = buttons(body)
-    assert {"whodecides_feedback_up", "whodecides_feedback_down", "whodecides_why", ACTION_SHARE} <= set(found)
+    assert {"whodecides_why", ACTION_SHARE} <= set(found)
+    assert set(feedback_values(body)) == {"up", "down"}  # Slack's native 👍/👎
     assert parse_value(found[ACTION_SHARE]["value"])["q"] == "who decides the price of the enterprise tier?"
 
 
@@ -61,7 +62,7 @@ def test_share_in_channel_posts_the_answer_publicly_and_removes_the_private_copy
     assert public.body["text"].startswith("The Product Manager decides")
     assert "asked by <@UASKER>" in dump(public)
     assert ACTION_SHARE not in buttons(public.body)  # nothing left to share
-    assert "whodecides_feedback_up" in buttons(public.body)  # anyone in the channel can vote
+    assert feedback_values(public.body)  # anyone in the channel can vote
     assert delete.body == {"delete_original": True}
 
 
@@ -146,9 +147,9 @@ def test_an_example_clicked_in_app_home_is_answered_in_the_dm(slack, web_api):
 def test_feedback_is_stored_and_acknowledged_to_the_clicker_only(settings, slack, web_api):
     slack.command("who decides the price?", response_url=web_api.response_url("answer"))
     [answer] = web_api.wait_for("response_url")
-    up, down = buttons(answer.body)["whodecides_feedback_up"], buttons(answer.body)["whodecides_feedback_down"]
-    slack.action("whodecides_feedback_up", up["value"], response_url=web_api.response_url("c1"), user="U1")
-    slack.action("whodecides_feedback_down", down["value"], response_url=web_api.response_url("c2"), user="U2")
+    values = feedback_values(answer.body)
+    slack.feedback(values["up"], response_url=web_api.response_url("c1"), user="U1")
+    slack.feedback(values["down"], response_url=web_api.response_url("c2"), user="U2")
     acks = web_api.wait_for("response_url", 3)[1:]
     for ack in acks:
         assert ack.body["response_type"] == "ephemeral" and ack.body["replace_original"] is False
@@ -161,7 +162,7 @@ def test_feedback_is_stored_and_acknowledged_to_the_clicker_only(settings, slack
         ("U1", "up", "slack", "T0001"),
         ("U2", "down", "slack", "T0001"),
     ]
-    answer_id = parse_value(up["value"])["a"]
+    answer_id = parse_value(values["up"])["a"]
     assert all(r["question"] == "who decides the price?" and r["recommendation"] == "PM" for r in rows)
     assert all(r["answer_id"] == answer_id for r in rows)
 

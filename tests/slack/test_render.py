@@ -7,16 +7,17 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.models.blocks import ContextActionsBlock
 
 from bot.render.slack import (
     ACTION_EXAMPLE,
-    ACTION_FEEDBACK_DOWN,
-    ACTION_FEEDBACK_UP,
+    ACTION_FEEDBACK,
     ACTION_SHARE,
     ACTION_WHY,
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,
     MAX_SECTION_TEXT,
+    _limit_blocks,
     button_value,
     escape,
     example_question,
@@ -73,6 +74,9 @@ def check_limits(blocks: list[dict], max_blocks: int = MAX_BLOCKS) -> None:
                 assert len(element["text"]["text"]) <= 75
             if element.get("type") == "mrkdwn":
                 assert len(element["text"]) <= MAX_SECTION_TEXT
+            if element.get("type") == "feedback_buttons":
+                for side in ("positive_button", "negative_button"):
+                    assert len(element[side]["value"]) <= MAX_BUTTON_VALUE
 
 
 def buttons(blocks: list[dict]) -> dict[str, dict]:
@@ -114,13 +118,40 @@ def test_context_note_is_shown_where_present():
     assert not any(":information_source:" in t for t in mrkdwn_texts(render_answer(answer("price?")).blocks))
 
 
-def test_feedback_why_and_share_buttons_carry_the_question():
+def test_why_and_share_buttons_and_native_feedback_carry_the_question():
     message = render_answer(answer("who decides the price?"), answer_id="abc", shareable=True)
     found = buttons(message.blocks)
-    assert set(found) == {ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN, ACTION_WHY, ACTION_SHARE}
+    assert set(found) == {ACTION_WHY, ACTION_SHARE}
     for button in found.values():
         assert parse_value(button["value"]) == {"q": "who decides the price?", "r": "PM", "a": "abc"}
     assert ACTION_SHARE not in buttons(render_answer(answer("price?")).blocks)  # only where asked for
+    # Slack's own 👍/👎: the last block, one feedback_buttons element whose buttons say which vote they are.
+    feedback = message.blocks[-1]
+    assert feedback["type"] == "context_actions"
+    [element] = feedback["elements"]
+    assert element["type"] == "feedback_buttons" and element["action_id"] == ACTION_FEEDBACK
+    assert parse_value(element["positive_button"]["value"]) == {
+        "v": "up",
+        "q": "who decides the price?",
+        "r": "PM",
+        "a": "abc",
+    }
+    assert parse_value(element["negative_button"]["value"])["v"] == "down"
+    ContextActionsBlock(**{k: v for k, v in feedback.items() if k != "type"}).validate_json()  # slack_sdk's checks
+
+
+def test_every_answer_keeps_its_feedback_buttons_even_when_cut_to_fit():
+    for question in ("who decides the price?", "what is the weather?", "huge"):
+        blocks = render_answer(answer(question), answer_id="x", shareable=True).blocks
+        assert len(blocks) <= MAX_BLOCKS
+        assert blocks[-1]["type"] == "context_actions"
+        assert blocks[-1]["elements"][0]["type"] == "feedback_buttons"
+        assert len(blocks[-1]["elements"][0]["negative_button"]["value"]) <= MAX_BUTTON_VALUE
+    # Whatever Slack's 50-block limit cuts, the buttons at the end stay.
+    many = [{"type": "section", "text": {"type": "mrkdwn", "text": str(i)}} for i in range(80)]
+    tail = [{"type": "actions", "elements": []}, {"type": "context_actions", "elements": []}]
+    cut = _limit_blocks([*many, *tail])
+    assert len(cut) == MAX_BLOCKS and cut[-2:] == tail and "more was cut" in json.dumps(cut[-3])
 
 
 def test_unknown_answers_offer_example_questions():
@@ -175,7 +206,7 @@ def test_a_huge_answer_stays_within_slack_limits():
     for message in (render_answer(a, shareable=True, answer_id="x" * 64), render_why(a)):
         check_limits(message.blocks)
         assert len(message.text) <= 3000
-        assert message.blocks[-1]["type"] in ("actions", "context", "section")
+        assert message.blocks[-1]["type"] in ("context_actions", "context", "section")
     assert buttons(render_answer(a, shareable=True).blocks)[ACTION_SHARE]  # the buttons survive the trimming
 
 

@@ -17,7 +17,16 @@ import pytest
 from bot.settings import Settings
 from bot.slack.socket_mode import build_socket_app, build_socket_handler, run_until
 from tests.fakes.answerer import FakeAnswerer
-from tests.fakes.slack_requests import block_action_body, event_body, mention, slash_command_body
+from tests.fakes.slack_requests import (
+    block_action_body,
+    dm,
+    event_body,
+    feedback_values,
+    mention,
+    message_action_body,
+    slash_command_body,
+    view_submission_body,
+)
 from tests.fakes.socket_mode_server import SocketModeServer
 from tests.slack.conftest import slack_settings
 
@@ -159,3 +168,49 @@ def test_socket_mode_needs_an_app_token(web_api, tmp_path):
         with pytest.raises(WhodecidesError, match=needle):
             check_socket_settings(settings)
     check_socket_settings(slack_settings(web_api, tmp_path, slack_app_token=APP_TOKEN))
+
+
+def test_the_native_surfaces_work_over_socket_mode_too(socket_app, socket_server, web_api, answerer):
+    # The AI app surface: suggested prompts when a thread starts, then status, answer and title.
+    started = {
+        "type": "assistant_thread_started",
+        "assistant_thread": {"user_id": "UASKER", "channel_id": "D0ASSIST", "thread_ts": "1700000100.000100"},
+    }
+    socket_server.wait_for_ack(socket_server.send_envelope(json.loads(event_body(started))))
+    [prompts] = web_api.wait_for("assistant.threads.setSuggestedPrompts")
+    assert (prompts.body["channel_id"], prompts.body["thread_ts"]) == ("D0ASSIST", "1700000100.000100")
+    asked = dm("who orders the backlog?", channel="D0ASSIST", ts="1700000100.000300", thread_ts="1700000100.000100")
+    socket_server.wait_for_ack(socket_server.send_envelope(json.loads(event_body(asked))))
+    [post] = web_api.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "1700000100.000100" and post.body["text"].startswith("The Product Owner")
+    web_api.wait_for("assistant.threads.setStatus")
+    web_api.wait_for("assistant.threads.setTitle")
+
+    # The message shortcut, answered privately through its response_url.
+    shortcut = json.loads(
+        form_payload(
+            message_action_body({"text": "<@UBOT> who decides the price?"}, response_url=web_api.response_url())
+        )["payload"]
+    )
+    socket_server.wait_for_ack(socket_server.send_envelope(shortcut, type_="interactive"))
+    [answer] = web_api.wait_for("response_url")
+    assert answer.body["response_type"] == "ephemeral" and answer.body["text"].startswith("The Product Manager")
+
+    # Native 👎: the modal opens, and its submission is acked with the updated view.
+    down = feedback_values(post.body)["down"]
+    click = json.loads(
+        form_payload(
+            block_action_body(
+                "whodecides_feedback", down, response_url=web_api.response_url("fb"), action_type="feedback_buttons"
+            )
+        )["payload"]
+    )
+    socket_server.wait_for_ack(socket_server.send_envelope(click, type_="interactive"))
+    view = web_api.wait_for("views.open")[0].body["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {"reason": {"reason": {"type": "radio_buttons", "selected_option": {"value": "misunderstood"}}}}
+    submission = json.loads(form_payload(view_submission_body(view, values, user="UCLICKER"))["payload"])
+    web_api.wait_for("response_url", 2)  # the vote is stored (its thank-you is out) before the reason comes
+    ack = socket_server.wait_for_ack(socket_server.send_envelope(submission, type_="interactive"))
+    assert ack["payload"]["response_action"] == "update"
+    assert "Thanks, that helps" in json.dumps(ack["payload"]["view"])

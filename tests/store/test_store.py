@@ -322,3 +322,46 @@ def test_feedback_keeps_why_a_thumbs_down_was_given(engine):
         rows = conn.execute(select(feedback.c.reason, feedback.c.comment).order_by(feedback.c.id)).all()
     # An unknown reason is kept as "other" (a button value comes back from the client); a blank comment is none.
     assert [tuple(r) for r in rows] == [("wrong_role", "  it is the PO's  "), ("other", None)]
+
+
+def test_a_reason_is_attached_to_that_users_thumbs_down_on_that_answer_in_that_workspace_only(engine):
+    store = FeedbackStore(engine)
+    down = dict(platform="slack", question="q", recommendation="PM", vote="down")
+    assert store.record(user_id="U1", workspace="T1", answer_id="a1", **down)
+    assert store.record(user_id="U1", workspace="T2", answer_id="a1", **down)  # same ids, another workspace
+    assert store.record(user_id="U2", workspace="T1", answer_id="a1", **down)  # another user
+    assert store.record(user_id="U1", workspace="T1", answer_id="a2", **down)  # another answer
+    assert store.record(user_id="U1", workspace="T1", answer_id="a1", **{**down, "vote": "up"})  # not a 👎
+
+    assert store.add_reason(
+        platform="slack", workspace="T1", user_id="U1", answer_id="a1", reason="wrong_reason", comment="it's the PO"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(feedback.c.workspace, feedback.c.user_id, feedback.c.answer_id, feedback.c.vote, feedback.c.reason,
+                   feedback.c.comment).order_by(feedback.c.id)
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [
+        ("T1", "U1", "a1", "down", "wrong_reason", "it's the PO"),
+        ("T2", "U1", "a1", "down", None, None),
+        ("T1", "U2", "a1", "down", None, None),
+        ("T1", "U1", "a2", "down", None, None),
+        ("T1", "U1", "a1", "up", None, None),
+    ]
+    # No such 👎 (another workspace's answer id, say): nothing is written, and the caller is told.
+    assert not store.add_reason(platform="slack", workspace="T9", user_id="U1", answer_id="a1", reason="other")
+    assert not store.add_reason(platform="teams", workspace="T1", user_id="U1", answer_id="a1", reason="other")
+    assert store.add_reason(platform="slack", workspace="T2", user_id="U1", answer_id="a1", reason="nonsense")
+    assert store.reasons() == [("slack", "other", 1), ("slack", "wrong_reason", 1)]
+    assert store.comments() == [("slack", "wrong_reason", "q", "it's the PO")]
+
+
+def test_adding_a_reason_when_the_database_is_down_returns_false_and_logs(tmp_path, caplog):
+    for eng in broken_engines(tmp_path):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR):
+            ok = FeedbackStore(eng).add_reason(
+                platform="slack", workspace="T1", user_id="U1", answer_id="a", reason="other"
+            )
+        assert ok is False
+        assert any(r.levelno == logging.ERROR and "reason LOST" in r.getMessage() for r in caplog.records)

@@ -307,6 +307,17 @@ def authenticated_settings() -> Settings:
     return Settings(teams_client_id=APP_ID, teams_client_secret=APP_SECRET, teams_tenant_id=TENANT_ID)
 
 
+@pytest.fixture
+def signed_server(
+    make_server: Callable[..., TeamsServer],
+    authenticated_settings: Settings,
+    bot_framework_keys: KeyLookup,
+    entra_tokens: EntraTokens,
+) -> TeamsServer:
+    """A server with credentials: every activity must carry a valid Bot Framework token."""
+    return make_server(authenticated_settings)
+
+
 # ---------------------------------------------------------------- activities, as Teams sends them
 BOT = {"id": f"28:{APP_ID}", "name": "whodecides"}
 ANN = {"id": "29:1ann-teams-user-id", "name": "Ann Example", "aadObjectId": "aad-ann-0001"}
@@ -341,32 +352,7 @@ def message(
     ]
     if mention:
         entities.insert(0, {"type": "mention", "mentioned": dict(BOT), "text": f"<at>{BOT['name']}</at>"})
-    channel_data: dict[str, Any] = {"tenant": {"id": TENANT_ID}}
-    if scope == "personal":
-        conversation = {"conversationType": "personal", "tenantId": TENANT_ID, "id": "a:1personal-chat-id"}
-    elif scope == "groupChat":
-        conversation = {
-            "isGroup": True,
-            "conversationType": "groupChat",
-            "tenantId": TENANT_ID,
-            "id": "19:group0chat0id@thread.v2",
-        }
-    else:
-        root = reply_to or activity_id
-        conversation = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT_ID,
-            "id": f"{CHANNEL};messageid={root}",
-        }
-        channel_data.update(
-            {
-                "teamsChannelId": CHANNEL,
-                "teamsTeamId": TEAM,
-                "channel": {"id": CHANNEL},
-                "team": {"id": TEAM},
-            }
-        )
+    conversation, channel_data = _conversation(scope, reply_to or activity_id)
     activity: dict[str, Any] = {
         "type": "message",
         "id": activity_id,
@@ -394,3 +380,39 @@ def message(
             "legacy": {"replyToId": reply_to},
         }
     return activity
+
+
+def _conversation(scope: str, root: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(conversation, channelData) of a personal chat, a group chat or a channel thread, as Teams sends them."""
+    channel_data: dict[str, Any] = {"tenant": {"id": TENANT_ID}}
+    if scope == "personal":
+        return {"conversationType": "personal", "tenantId": TENANT_ID, "id": "a:1personal-chat-id"}, channel_data
+    if scope == "groupChat":
+        conversation = {
+            "isGroup": True,
+            "conversationType": "groupChat",
+            "tenantId": TENANT_ID,
+            "id": "19:group0chat0id@thread.v2",
+        }
+        return conversation, channel_data
+    channel_data.update(
+        {"teamsChannelId": CHANNEL, "teamsTeamId": TEAM, "channel": {"id": CHANNEL}, "team": {"id": TEAM}}
+    )
+    conv_id = f"{CHANNEL};messageid={root}" if root else CHANNEL
+    return {"isGroup": True, "conversationType": "channel", "tenantId": TENANT_ID, "id": conv_id}, channel_data
+
+
+def invoke(service_url: str, name: str, value: Any, *, scope: str = "personal", **extra: Any) -> dict[str, Any]:
+    """An invoke activity as Teams posts it (the HTTP response is the invoke's response)."""
+    activity = message(service_url, None, scope=scope, reply_to=extra.get("replyToId"))
+    del activity["textFormat"]
+    activity.update({"type": "invoke", "name": name, "value": value, **extra})
+    return activity
+
+
+def feedback_invoke(
+    service_url: str, reaction: str, feedback: str = "", *, reply_to: str, scope: str = "personal"
+) -> dict[str, Any]:
+    """Teams' feedback loop: 👍/👎 (and the dialog's text, JSON in a string) on the bot message `reply_to`."""
+    value = {"actionName": "feedback", "actionValue": {"reaction": reaction, "feedback": feedback}}
+    return invoke(service_url, "message/submitAction", value, scope=scope, replyToId=reply_to)

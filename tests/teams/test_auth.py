@@ -34,13 +34,8 @@ from tests.teams.conftest import (
 
 
 @pytest.fixture
-def server(
-    make_server: Callable[..., TeamsServer],
-    authenticated_settings: Settings,
-    bot_framework_keys: KeyLookup,
-    entra_tokens: EntraTokens,
-) -> TeamsServer:
-    return make_server(authenticated_settings)
+def server(signed_server: TeamsServer) -> TeamsServer:
+    return signed_server
 
 
 def test_a_valid_token_is_accepted_and_the_reply_carries_the_bot_token(

@@ -56,9 +56,21 @@ def test_package_has_manifest_and_icons_at_the_zip_root(tmp_path: Path) -> None:
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     [commands] = bot["commandLists"]
     assert sorted(commands["scopes"]) == ["groupChat", "personal", "team"]
-    assert 1 <= len(commands["commands"]) <= 12
+    assert 1 <= len(commands["commands"]) <= 10
     for command in commands["commands"]:
         assert 0 < len(command["title"]) <= 32 and 0 < len(command["description"]) <= 128
+    # Prompt starters: real questions the bot answers (and "help").
+    starters = [c["title"] for c in commands["commands"] if c["title"] != "help"]
+    assert len(starters) >= 3 and all(t.startswith("Who ") or t.endswith("?") for t in starters)
+    assert len({t.lower() for t in starters}) == len(starters)
+    # The message action "Who decides this?": an action command on messages, served by the same bot.
+    [extension] = manifest["composeExtensions"]
+    assert extension["botId"] == BOT_ID
+    [command] = extension["commands"]
+    assert command["id"] == package.MESSAGE_ACTION_ID
+    assert (command["type"], command["context"], command["fetchTask"]) == ("action", ["message"], True)
+    assert 0 < len(command["title"]) <= 32 and 0 < len(command.get("description", "")) <= 128
+    assert set(command) <= {"id", "type", "title", "description", "context", "fetchTask", "parameters"}
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
     for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.results import HEADLINES
 from bot.settings import Settings
-from tests.teams.conftest import TeamsServer, message
+from tests.teams.conftest import TeamsServer, feedback_invoke, message
 
 pytestmark = pytest.mark.slow
 
@@ -75,8 +75,8 @@ def test_real_answer_feedback_round_trip(server: TeamsServer) -> None:
     server.post(message(server.connector.url, "Who orders the product backlog?"))
     card = _card(server)
     assert card["body"][0]["text"] == HEADLINES["PO"]
-    down = next(a["data"] for a in card["actions"] if a.get("title") == "👎 Not helpful")
-    server.post(message(server.connector.url, None, value=down, reply_to="activity-2"))
+    answer_id = server.connector.messages[-1].id
+    server.post(feedback_invoke(server.connector.url, "dislike", '{"feedbackText":"wrong role"}', reply_to=answer_id))
     assert server.feedback_store.summary(platform="teams") == {"up": 0, "down": 1}
 
 
@@ -85,3 +85,17 @@ def test_real_answer_to_emoji_only_is_unknown_with_examples(server: TeamsServer)
     card = _card(server)
     assert card["body"][0]["text"] == HEADLINES["UNKNOWN"]
     assert any(e["type"] == "ActionSet" for e in card["body"])
+
+
+def test_every_prompt_starter_gets_a_real_answer_with_citations(real_answerer) -> None:
+    from bot.conversation import Reply
+    from bot.render import teams as render
+    from bot.teams import package
+
+    for title, _ in package.COMMANDS:
+        if title == "help":
+            continue
+        answer = real_answerer.answer(title)
+        assert answer.recommendation != "UNKNOWN", title  # a starter the bot cannot answer would be a poor start
+        out = render.render_reply(Reply.of(answer))
+        assert out.cited is not None and len(out.cited.citations) == len(render.shown_passages(answer)) > 0, title

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.conversation import Reply
 from bot.render import teams as render
 from bot.results import EXAMPLE_QUESTIONS, HEADLINES, Answer
 from tests.fakes.answerer import FakeAnswerer
@@ -72,14 +73,18 @@ def test_why_detail_lists_rules_and_verbatim_citations(pm_answer: Answer) -> Non
     assert rule.citations[0].title in detail
 
 
-def test_feedback_buttons_carry_what_the_store_needs_and_parse_back(pm_answer: Answer) -> None:
+def test_new_cards_have_no_vote_buttons_but_old_cards_buttons_still_parse(pm_answer: Answer) -> None:
     card = dump(render.answer_card(pm_answer, answer_id="a1"))
-    buttons = {a["title"]: a["data"] for a in card["actions"] if a["type"] == "Action.Submit"}
-    assert set(buttons) == {"👍 Helpful", "👎 Not helpful"}
-    up = render.parse_submit(buttons["👍 Helpful"])
-    down = render.parse_submit(buttons["👎 Not helpful"])
-    assert up == render.FeedbackSubmit(vote="up", question=pm_answer.question, recommendation="PM", answer_id="a1")
-    assert down is not None and down.vote == "down"
+    assert [a["type"] for a in card["actions"]] == ["Action.ShowCard"]  # 👍/👎: Teams' feedback loop now
+    old_button = {  # what the 👎 of a card sent before the feedback loop carries
+        "action": render.FEEDBACK_ACTION,
+        "vote": "down",
+        "answer_id": "a1",
+        "recommendation": "PM",
+        "question": pm_answer.question,
+    }
+    down = render.parse_submit(old_button)
+    assert down == render.FeedbackSubmit(vote="down", question=pm_answer.question, recommendation="PM", answer_id="a1")
 
 
 def test_unknown_offers_example_questions_as_buttons_that_ask_them() -> None:
@@ -125,11 +130,12 @@ def test_user_text_is_shown_literally_never_as_markdown() -> None:
 @pytest.mark.parametrize("question", ["Who decides the price? " + "x" * 20_000, "huge answer please", "🙂" * 20_000])
 def test_card_stays_under_the_teams_message_limit(question: str) -> None:
     answer = FakeAnswerer().answer(question)
-    card = render.answer_card(answer, answer_id="0" * 32)
-    size = len(json.dumps(dump(card), ensure_ascii=False).encode())
+    out = render.render_reply(Reply.of(answer))
+    assert out.card is not None and out.cited is not None
+    citations = [c.model_dump(by_alias=True, exclude_none=True) for c in out.cited.citations]
+    # The whole message: the card, the text with its markers and every citation's hover card.
+    size = len(json.dumps([dump(out.card), out.cited.text, citations], ensure_ascii=False).encode())
     assert size < TEAMS_MAX_MESSAGE_BYTES
-    data = submits(dump(card))[-1]["data"]
-    assert len(data["question"]) <= render.QUESTION_DATA_CHARS
 
 
 def test_help_card_has_usage_examples_and_message() -> None:
