@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.authority import OrgDocuments, overrule, set_aside_conflicts
 from bot.background import mentioned_above, with_background
+from bot.citations import check_citations
 from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
@@ -87,10 +89,12 @@ class Answerer:
         self.rules = rules
         self.router = router
         self.retriever = Retriever(index, encoder)
+        check_citations(rules, index.chunks.of_doc)  # a rules file quoting what the corpus lacks is refused
         self._quote_chunks = self._map_quotes(index, rules)
         self._vocab = self._english_vocab(index, rules)
         self.speller = speller or Speller(self._domain_words(index, rules))
         self.known_words = known_words(rules)
+        self.org = OrgDocuments.of_index(index, encoder, self.known_words)  # `authority: org` documents
         # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
@@ -195,6 +199,9 @@ class Answerer:
         rec = decide(r.context, r.topic, r.evidence, self.rules)
         if context and (above := mentioned_above(msg.text, context, rec, self.rules)):
             notes.append(above)
+        return self._org_first(self._by_rules(shown, notes, r, rec), r, notes)
+
+    def _by_rules(self, shown: str, notes: list[str], r: Reading, rec: Recommendation | None) -> Answer:
         if rec is None or rec.owner == Owner.UNKNOWN:
             passages = tuple(self._passages(r.hits, None)) if r.evidence.on_topic else ()
             if rec is None:
@@ -210,6 +217,15 @@ class Answerer:
             passages=tuple(self._passages(r.hits, rec)),
             notes=tuple(notes) + rec.notes,
         )
+
+    def _org_first(self, ans: Answer, r: Reading, notes: list[str]) -> Answer:
+        """The organisation's own documents outrank the rules' answer when one of their sentences matches."""
+        articles = None if ans.recommendation == Owner.UNKNOWN else str(ans.recommendation)
+        found = self.org.ruling(r.vec, r.topic, articles)
+        if found is None:
+            return set_aside_conflicts(ans)
+        ruling, chunk_id = found
+        return overrule(ans, ruling, self.retriever.passage(Hit(chunk_id, 0.0, 0.0, 0.0)), notes)
 
     @staticmethod
     def _top(r: Reading) -> float:

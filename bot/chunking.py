@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.corpus import Document
+from bot.corpus import ORG, Document
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: chunks carry their document's authority
 MAX_WORDS = 70  # long paragraphs are split on sentences to about this size
 WHOLE_SECTION_WORDS = 110  # a short section (a forum reply, say) stays whole
 MIN_WORDS = 6  # shorter paragraphs ("Hi everyone,") join the next one
@@ -29,6 +29,7 @@ class Chunk:
     section: str
     text: str
     role: str | None  # "PO" | "PM" | None when the text does not make it plain
+    authority: str = ""  # its document's: "org" for the organisation's own (bot.corpus.ORG), "" for an article
 
 
 def words(text: str) -> int:
@@ -145,11 +146,11 @@ def _table_rows(lines: list[str]) -> list[str]:
     return out
 
 
-def _list_texts(block: _Block) -> list[str]:
+def _list_texts(block: _Block, group_below: int = 8) -> list[str]:
     """Each item travels with its lead-in; very short items are grouped so a chunk says something."""
     groups: list[list[str]] = []
     for item in block.lines:
-        if groups and words(" ".join(groups[-1])) < 8:
+        if groups and words(" ".join(groups[-1])) < group_below:
             groups[-1].append(item)
         else:
             groups.append([item])
@@ -182,7 +183,8 @@ def chunk_document(doc: Document, start_id: int = 0) -> list[Chunk]:
             if b.kind == "table":
                 parts = _table_rows(b.lines)
             elif b.kind == "list":
-                parts = _list_texts(b)
+                # An org document's items are rulings ("- The PO sets the price"): one each, never run together.
+                parts = _list_texts(b, 0 if doc.authority == ORG else 8)
             else:
                 parts = _split_sentences(" ".join(b.lines))
             for p in parts:
@@ -210,6 +212,7 @@ def chunk_document(doc: Document, start_id: int = 0) -> list[Chunk]:
                 section=section,
                 text=text,
                 role=role_of(text, section),
+                authority=doc.authority,
             )
         )
     return chunks

@@ -202,6 +202,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.citations import check_citations
     from bot.embedding import SentenceTransformerEncoder, resolve_model
     from bot.index import Index, build_and_save, stale_reasons
     from bot.router import Router
@@ -230,9 +231,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"The index in {settings.index_dir} is up to date.")
     # Fit the intent router too, so the first question after a deploy does not pay for it.
+    rules = load_rules(settings.rules_path)
+    check_citations(rules, index.chunks.of_doc)  # refused now rather than at the first start
     Router.load_or_build(
         settings.index_dir,
-        load_rules(settings.rules_path),
+        rules,
         encoder or index.query_encoder(),
         index.manifest.model_fingerprint,
     )

@@ -14,6 +14,8 @@ from bot.errors import WhodecidesError
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".md", ".markdown", ".txt")
+ORG = "org"  # front matter `authority: org`: the organisation's own document, which outranks the articles
+AUTHORITIES = ("", ORG)  # "" : a general article (the default)
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
@@ -23,6 +25,7 @@ class Document:
     title: str
     source: str
     text: str  # the body, front matter removed
+    authority: str = ""  # ORG for the organisation's own documents, "" for general articles
 
 
 def _parse_front_matter(raw: str) -> tuple[dict[str, str], str]:
@@ -65,11 +68,18 @@ def read_document(path: Path) -> Document | None:
     if not body:
         log.warning("skipping %s: it has no text", path.name)
         return None
+    authority = meta.get("authority", "").lower()
+    if authority not in AUTHORITIES:
+        log.warning(
+            "%s: unknown `authority: %s` (only `authority: org` is known); read as an article", path.name, authority
+        )
+        authority = ""
     return Document(
         doc_id=path.name,
         title=meta.get("title") or _title_from(body, path),
         source=meta.get("source") or path.name,
         text=body,
+        authority=authority,
     )
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from bot import onnx_encoder
 from bot.chunking import CHUNKER_VERSION, Chunk, chunk_corpus
 from bot.chunkstore import ChunkTable, MemoryChunks, write_chunks
-from bot.corpus import corpus_files, load_corpus
+from bot.corpus import ORG, corpus_files, load_corpus
 from bot.embedding import Encoder, SentenceTransformerEncoder, model_fingerprint
 from bot.errors import WhodecidesError
 from bot.filestamp import Stamp, combined, same_stat, stamp, stamps
@@ -33,8 +33,9 @@ from bot.textutil import lexical_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
-# 5: the chunks' words; 6: the ONNX graph saved with ONNX Runtime's optimisations
+FORMAT_VERSION = 7  # 2: section headings; 3: BM25 bigrams; 4: memory-mapped tables, ONNX query encoder, stamps;
+# 5: the chunks' words; 6: the ONNX graph saved with ONNX Runtime's optimisations;
+# 7: each chunk's authority, and the manifest's list of org documents
 
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -89,6 +90,7 @@ class Manifest:
     model_files: dict[str, Stamp] = field(default_factory=dict)  # what the model fingerprint was computed from
     corpus_files: dict[str, Stamp] = field(default_factory=dict)  # what the corpus hash was computed from
     query_encoder: dict | None = None  # the ONNX export's config; None: questions go through sentence-transformers
+    org_docs: list[str] = field(default_factory=list)  # documents with `authority: org`, read at start without a scan
 
     _STAMPED = ("files", "model_files", "corpus_files")
 
@@ -157,6 +159,7 @@ class Index:
             built_at=time.time(),
             model_files=model_files,
             corpus_files=corpus,
+            org_docs=sorted({c.doc_id for c in chunks if c.authority == ORG}),
         )
         return cls(chunks, ann, lexical, manifest, chunk_words(chunks))
 

@@ -55,6 +55,7 @@ class Passage:
     doc_id: str = ""
     chunk_id: int = -1
     role: str | None = None
+    authority: str = ""  # "org": from the organisation's own document (front matter `authority: org`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,34 @@ class RuleMatch:
     citations: tuple[Citation, ...] = ()
     consulted: tuple[str, ...] = ()
     example: str = ""  # for a match by meaning: the area's example utterance closest to the question
+
+
+@dataclass(frozen=True)
+class OrgRuling:
+    """The organisation's own document settles the decision: which sentence, saying who, and how close a match."""
+
+    owner: str  # PO | PM | TEAM | SHARED, as the sentence says
+    quote: str  # the sentence, verbatim from the document
+    doc: str  # the document's file name
+    title: str
+    source: str
+    score: float  # cosine between the question's decision and the sentence's (bot.authority.MATCH_COSINE)
+    articles: str | None = None  # who the general articles' rules give it to, when they give it to someone
+
+    @property
+    def articles_differ(self) -> bool:
+        return self.articles is not None and self.articles != self.owner
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "quote": self.quote,
+            "doc": self.doc,
+            "title": self.title,
+            "source": self.source,
+            "score": round(float(self.score), 4),
+            "articles": self.articles,
+        }
 
 
 @dataclass(frozen=True)
@@ -129,6 +158,7 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     notes: tuple[str, ...] = field(default=())  # context notes: truncation, small company, ...
     hint: str | None = None  # for UNKNOWN: what the bot can answer
+    authority: OrgRuling | None = None  # set when the organisation's own document decided, outranking the rules
     agreement: Agreed | None = None  # the team's own agreement, when one decided this answer
     holders: tuple[Holder, ...] = ()  # the channel's role holders who decide / are consulted
 
@@ -153,6 +183,8 @@ class Answer:
             # Added by the engine v2 (the fields above are the original contract).
             "confidence_label": self.confidence_label,
             "notes": list(self.notes),
+            # Added with org documents (issue #11): null, or the org sentence that decided.
+            "authority": self.authority.to_dict() if self.authority else None,
             "agreement": None if self.agreement is None else self.agreement.to_dict(),
         }
 

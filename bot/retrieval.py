@@ -118,6 +118,7 @@ class Retriever:
             doc_id=c.doc_id,
             chunk_id=c.chunk_id,
             role=c.role,
+            authority=c.authority,
         )
 
 

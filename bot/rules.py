@@ -31,6 +31,7 @@ class Rule:
     patterns: tuple[re.Pattern[str], ...] = ()
     priority: int = 1
     examples: tuple[str, ...] = ()  # everyday utterances the intent router learns from
+    source: str = ""  # the rules file it was read from, for errors about it
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Modifier:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
     unless_ask: tuple[re.Pattern[str], ...] = ()  # checked on the sentence that asks, not the whole message
+    source: str = ""  # the rules file it was read from, for errors about it
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ def load_rules(extra: Path | None = None, shipped: Path = SHIPPED) -> RuleBook:
                     table[known.id] = replace(known, examples=(*known.examples, *more))  # type: ignore[type-var]
                     continue
                 item = build(raw, str(path))
-                table[item.id] = item
+                table[item.id] = replace(item, source=str(path)) if hasattr(item, "source") else item
     return RuleBook(
         tuple(rules.values()), tuple(mods.values()), tuple(outside.values()), tuple(sources), digest.hexdigest()[:16]
     )

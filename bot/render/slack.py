@@ -71,7 +71,9 @@ ORG_RULES_TEXT = (
     "of a shipped rule replaces it, `enabled: false` switches one off, and a new id adds a rule. Each rule "
     "has an `id`, an `area`, the `triggers` (phrasings) that fire it, the `owner` (`PO`, `PM`, `SHARED` or "
     "`TEAM`), who is `consulted`, a one-sentence `rationale` and `citations` (a corpus document and a "
-    "verbatim quote from it). Restart the bot to load them."
+    "verbatim quote from it). Restart the bot to load them.\n"
+    "Your own role charter outranks the articles: put it in the corpus with `authority: org` in its front "
+    "matter, and a sentence such as “At ACME the Product Owner sets the price” decides that question."
 )
 
 
@@ -180,11 +182,24 @@ def fallback_text(answer: Answer) -> str:
     return safe(" ".join(parts), MAX_FALLBACK_TEXT)
 
 
+ORG_MARK = ":office: your organisation's document"
+
+
 def _passage_block(passage: Passage) -> dict[str, Any]:
     source = safe(passage.title or passage.source, 200)
     if passage.section:
         source += f" · {safe(passage.section, 100)}"
-    return _section(f"{_quote(passage.text, QUOTE_CHARS)}\n— _{source}_")
+    mark = f" · {ORG_MARK}" if passage.authority == "org" else ""
+    return _section(f"{_quote(passage.text, QUOTE_CHARS)}\n— _{source}_{mark}")
+
+
+def _org_block(answer: Answer) -> dict[str, Any]:
+    """The organisation's sentence that decided (it outranks the rules shown below it)."""
+    ruling = answer.authority
+    assert ruling is not None
+    owner = escape(ROLE_NAMES.get(ruling.owner, ruling.owner))
+    title = safe(ruling.title or ruling.doc, 200)
+    return _section(f"*Your organisation's document* → {owner}\n{_quote(ruling.quote, 500)}\n— _{title}_")
 
 
 def render_answer(
@@ -203,6 +218,8 @@ def render_answer(
     facts = [f"Confidence: *{answer.confidence_label}*"]
     if answer.consulted:
         facts.append("Consult: " + safe(", ".join(answer.consulted), 500))
+    if answer.authority is not None:
+        facts.append(f"{ORG_MARK} decides: _{safe(answer.authority.title or answer.authority.doc, 200)}_")
     blocks.append(_context(" · ".join(facts)))
     asked = f"Question: {safe(answer.question, QUESTION_SHOWN_CHARS)}"
     if shared_by:
@@ -276,6 +293,8 @@ def render_why(answer: Answer) -> SlackMessage:
         _section(f"*Why:* {_bold_roles(answer.headline)}"),
         _context(f"Question: {safe(answer.question, QUESTION_SHOWN_CHARS)}"),
     ]
+    if answer.authority is not None:
+        blocks.append(_org_block(answer))
     if answer.rules:
         shown = answer.rules[:MAX_WHY_RULES]
         # A citation names its document; show the document's title where a passage tells it.

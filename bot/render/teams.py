@@ -117,8 +117,14 @@ def answer_card(answer: Answer, *, answer_id: str, offer: str | None = None) -> 
                 ]
             )
         )
-        said = "What the sources say: " if answer.agreement is not None else ""
-        body.append(TextBlock(text=said + _trim(answer.rationale, RATIONALE_CHARS), wrap=True))
+        rationale = _trim(answer.rationale, RATIONALE_CHARS)
+        if answer.authority is None:
+            said = "What the sources say: " if answer.agreement is not None else ""
+            body.append(TextBlock(text=said + rationale, wrap=True))
+        else:  # it quotes the org's document: corpus text, shown as typed (never read as markdown)
+            where = _trim(answer.authority.title or answer.authority.doc, 160)
+            body.append(_plain(f"Decided by your organisation's document: {where}", subtle=True))
+            body.append(_plain(rationale))
         body.extend(_notes(answer))
         body.extend(_passages(shown_passages(answer)))
 
@@ -142,7 +148,9 @@ def answer_card(answer: Answer, *, answer_id: str, offer: str | None = None) -> 
 def why_card(answer: Answer) -> AdaptiveCard:
     """The detail behind the recommendation: each matched rule and its verbatim citations."""
     body: list[CardElement] = [TextBlock(text="Why this answer", weight="Bolder", wrap=True)]
-    if not answer.rules:
+    if answer.authority is not None:
+        body.append(_org(answer))
+    if not answer.rules and answer.authority is None:
         body.append(
             TextBlock(
                 text="No decision rule matched; this answer rests on the passages retrieved.",
@@ -190,7 +198,8 @@ def consulted_text(answer: Answer) -> str:
 def source_text(passage: Passage) -> str:
     parts = [p for p in (passage.title, passage.section) if p]
     where = _trim(" · ".join(parts), 160) or "corpus"
-    return f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
+    where = f"{where} ({passage.source})" if passage.source and passage.source != passage.title else where
+    return f"{where}, your organisation's document" if passage.authority == "org" else where
 
 
 # ---------------------------------------------------------------- any reply
@@ -308,6 +317,18 @@ def _rule(rule: RuleMatch) -> Container:
     for citation in rule.citations[:MAX_CITATIONS]:
         items.append(_plain(f"“{_trim(citation.quote, QUOTE_CHARS)}”", italic=True))
         items.append(TextBlock(text=f"— {citation.title or citation.doc}", size="Small", is_subtle=True))
+    return Container(items=items, separator=True)
+
+
+def _org(answer: Answer) -> Container:
+    ruling = answer.authority
+    assert ruling is not None
+    owner = ROLE_NAMES.get(ruling.owner, ruling.owner)
+    items: list[CardElement] = [
+        TextBlock(text=f"Your organisation's document: {owner}", weight="Bolder", wrap=True),
+        _plain(f"“{_trim(ruling.quote, QUOTE_CHARS)}”", italic=True),
+        _plain(f"— {_trim(ruling.title or ruling.doc, 160)}", subtle=True),
+    ]
     return Container(items=items, separator=True)
 
 

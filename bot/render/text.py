@@ -15,7 +15,8 @@ def cite(p: Passage) -> str:
     where = f"{p.title}"
     if p.section:
         where += f" › {p.section}"
-    return f"{where} ({p.source})"
+    mark = ", your organisation's document" if p.authority == "org" else ""
+    return f"{where} ({p.source}){mark}"
 
 
 def render_text(answer: Answer, *, passages: int = 3) -> str:
@@ -28,6 +29,8 @@ def render_text(answer: Answer, *, passages: int = 3) -> str:
         lines.append(f"Confidence: {answer.confidence_label} ({answer.confidence:.2f})")
         if answer.consulted:
             lines.append("Consult: " + ", ".join(answer.consulted))
+        if answer.authority is not None:
+            lines.append(f"Decided by your organisation's document: {answer.authority.title or answer.authority.doc}")
     why = "What the sources say: " if answer.agreement is not None else "Why: "
     lines.append(textwrap.fill(why + answer.rationale, WIDTH, subsequent_indent="     "))
     for note in answer.notes:

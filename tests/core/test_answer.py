@@ -25,8 +25,9 @@ def test_to_dict_is_the_json_contract(answerer) -> None:
     d = answerer.answer("Who owns the product roadmap?").to_dict()
     contract = ["question", "recommendation", "confidence", "consulted", "rationale", "rules", "passages"]
     assert list(d)[: len(contract)] == contract  # the original contract first, unchanged
-    # Fields added by engine v2 (confidence_label, notes) and by team memory (issue 11: agreement, null here).
-    assert set(d) - set(contract) == {"confidence_label", "notes", "agreement"} and d["agreement"] is None
+    # fields added by engine v2, by org documents and by team memory (issue #11: null outside their cases)
+    assert set(d) - set(contract) == {"confidence_label", "notes", "authority", "agreement"}
+    assert d["authority"] is None and d["agreement"] is None
     assert d["confidence_label"] in {"high", "medium", "low"} and isinstance(d["notes"], list)
     assert d["recommendation"] == "PM" and isinstance(d["confidence"], float)
     assert all(set(p) == {"text", "title", "source", "section", "score"} for p in d["passages"])

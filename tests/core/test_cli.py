@@ -136,7 +136,8 @@ def test_org_rules_from_env_and_explicit_flag_beats_env(where: list[str], tmp_pa
     org.write_text(
         "rules:\n  - id: pm-pricing\n    owner: PO\n    consulted: [Finance]\n"
         "    rationale: Here the PO prices.\n    triggers: [price]\n"
-        "    citations: [{doc: charter.md, quote: The PO prices.}]\n"
+        # A citation must quote the corpus (issue #11: a rules file that does not is refused at load).
+        "    citations: [{doc: practitioner-take.md, quote: pricing analysis}]\n"
     )
     res = run(["ask", "--json", *where, "Who decides the price?"], env={"WHODECIDES_RULES": str(org)})
     assert json.loads(res.stdout)["recommendation"] == "PO"
