@@ -23,14 +23,14 @@ import numpy as np
 
 from bot.embedding import Encoder
 from bot.rules import RuleBook
-from bot.technical import TERMS_FILE, known_terms
+from bot.technical import TERMS_FILE, known_terms, word_list
 from bot.topic import mask_names, topic_of
 
 log = logging.getLogger(__name__)
 
 CACHE = "router.npz"
 EVERYDAY_NAMES = Path(__file__).with_name("everyday_names.txt")
-FORMAT = "router-8"
+FORMAT = "router-10"
 # Regularisation of the logistic regression, chosen by 10-fold cross-validation over the examples
 # (`cross_validate`): intent accuracy 0.698 at C=16, 0.699 at 64, 0.694 at 128; owners are what the answer needs.
 C_REG = 64.0
@@ -47,8 +47,7 @@ class Route:
 
 
 def everyday_names() -> frozenset[str]:
-    lines = EVERYDAY_NAMES.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
+    return frozenset(word_list(EVERYDAY_NAMES))
 
 
 def known_words(book: RuleBook) -> frozenset[str]:

@@ -42,15 +42,14 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9.#+/-]*", re.I)
 @cache
 def terms() -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
     """(single words, phrases as word tuples) from the terms file."""
-    single: set[str] = set()
-    phrases: set[tuple[str, ...]] = set()
-    for line in TERMS_FILE.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip().lower() if not line.lstrip().startswith("#") else ""
-        if not line:
-            continue
-        parts = tuple(line.split())
-        (phrases.add(parts) if len(parts) > 1 else single.add(parts[0]))
-    return frozenset(single), frozenset(phrases)
+    entries = [tuple(entry.split()) for entry in word_list(TERMS_FILE)]
+    return frozenset(e[0] for e in entries if len(e) == 1), frozenset(e for e in entries if len(e) > 1)
+
+
+def word_list(path: Path) -> list[str]:
+    """A vocabulary file: one lower-cased entry per line; a line starting with # is a comment ("c#" is a term)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip().lower() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def known_terms() -> frozenset[str]:

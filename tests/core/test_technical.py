@@ -53,6 +53,7 @@ def test_the_vocabulary_has_no_everyday_words_that_would_misfire() -> None:
     # Each of these is a common English or product word: listed, it would turn product choices technical.
     assert not {"go", "spring", "swift", "express", "rest", "build", "table", "region", "api", "sso"} & single
     assert ("story", "points") in phrases
+    assert "c#" in single and "c" not in single  # "#" only starts a comment at the start of a line
 
 
 def test_technical_names_are_not_masked_as_people_or_products() -> None:
