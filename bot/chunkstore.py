@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 from bot.chunking import Chunk
 from bot.linetable import LineTable, write_lines
+
+PARSED_CHUNKS = 1024
 
 
 class MemoryChunks(list[Chunk]):
@@ -49,12 +52,18 @@ class ChunkTable:
     def __init__(self, folder: Path, table: str, docs: str) -> None:
         self._lines = LineTable(folder / table)
         self._docs: dict[str, list[int]] = json.loads((folder / docs).read_text(encoding="utf-8"))
+        # Answers keep showing the same passages (the rules' citations, the roles' definitions): the recently
+        # read chunks stay parsed. Chunks are frozen, so sharing them is safe; bounded whatever the corpus size.
+        self._parsed = lru_cache(maxsize=PARSED_CHUNKS)(self._parse)
 
     def __len__(self) -> int:
         return len(self._lines)
 
     def __getitem__(self, i: int) -> Chunk:
-        return Chunk(**json.loads(self._lines.line(int(i))))
+        return self._parsed(int(i))
+
+    def _parse(self, i: int) -> Chunk:
+        return Chunk(**json.loads(self._lines.line(i)))
 
     def __iter__(self) -> Iterator[Chunk]:
         return (self[i] for i in range(len(self)))

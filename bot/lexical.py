@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ TERMS = "bm25.terms"  # sorted terms, one a line; bm25.terms.offsets.npy beside 
 COLUMNS = "bm25.columns.npy"  # the matrix column of each sorted term
 EMPTY_DOC = "_"  # a chunk without terms still gets a row
 CHAMPIONS = 1000
+TERM_CACHE = 4096  # terms whose column is remembered (see _TableVocab)
 
 
 @dataclass(frozen=True)
@@ -202,11 +204,14 @@ class _TableVocab:
         if len(columns) != len(terms):
             raise ValueError("the BM25 terms and their columns disagree")
         self._terms, self._columns = terms, columns
+        # A binary search over the mapped terms costs ~10 µs a term; questions reuse their words, so the
+        # recent ones are remembered (bounded: a few hundred KB whatever the corpus size).
+        self.column = lru_cache(maxsize=TERM_CACHE)(self._find)
 
     def __len__(self) -> int:
         return len(self._terms)
 
-    def column(self, term: str) -> int:
+    def _find(self, term: str) -> int:
         pos = self._terms.find(term.encode())
         return int(self._columns[pos]) if pos >= 0 else -1
 

@@ -10,6 +10,7 @@ scikit-learn import on the query path). The closest example of the chosen intent
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import os
 import re
@@ -113,6 +114,9 @@ class Router:
         self.example_labels = example_labels  # index into classes
         self.example_texts = example_texts
         self._class_index = {c: i for i, c in enumerate(classes)}
+        # Each intent's example rows and their vectors, gathered once rather than on every answer.
+        self._rows = [np.flatnonzero(example_labels == i) for i in range(len(classes))]
+        self._vectors = [example_vectors[rows] for rows in self._rows]
 
     # --- building and caching ---------------------------------------------------------------------------
     @classmethod
@@ -187,22 +191,22 @@ class Router:
         logits = logits - logits.max()
         p = np.exp(logits)
         p /= p.sum()
-        return {c: float(p[i]) for i, c in enumerate(self.classes)}
+        return dict(zip(self.classes, p.tolist(), strict=True))
 
     def closest_example(self, vec: np.ndarray, intent: str) -> tuple[str, float]:
         i = self._class_index.get(intent)
         if i is None:
             return "", 0.0
-        rows = np.flatnonzero(self.example_labels == i)
+        rows = self._rows[i]
         if not len(rows):
             return "", 0.0
-        sims = self.example_vectors[rows] @ vec.astype(np.float32)
+        sims = self._vectors[i] @ vec.astype(np.float32)
         j = int(np.argmax(sims))
         return self.example_texts[int(rows[j])], float(sims[j])
 
     def route(self, vec: np.ndarray, k: int = 3, probs: dict[str, float] | None = None) -> tuple[Route, ...]:
         probs = self.probabilities(vec) if probs is None else probs
-        best = sorted(probs, key=lambda c: probs[c], reverse=True)[:k]
+        best = heapq.nlargest(k, probs, key=probs.__getitem__)  # = sorted(..., reverse=True)[:k], ties too
         return tuple(Route(c, probs[c], *self.closest_example(vec, c)) for c in best)
 
 

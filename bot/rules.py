@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,21 @@ class RuleBook:
     outside: tuple[Outside, ...] = ()
     sources: tuple[str, ...] = field(default=())
     digest: str = ""
+
+    @cached_property
+    def trigger_starts(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        """A trigger's first word → (position in (*rules, *outside), position of the trigger) of every trigger
+        starting with it: an answer then looks only at the triggers whose first word it holds."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for i, item in enumerate((*self.rules, *self.outside)):
+            for j, trig in enumerate(item.triggers):
+                out.setdefault(trig[0], []).append((i, j))
+        return {word: tuple(at) for word, at in out.items()}
+
+    @cached_property
+    def pattern_rules(self) -> frozenset[int]:
+        """Positions of the rules that have patterns (checked on every answer)."""
+        return frozenset(i for i, r in enumerate(self.rules) if r.patterns)
 
     def by_id(self, rule_id: str) -> Rule | Modifier:
         for r in (*self.rules, *self.modifiers):
