@@ -115,15 +115,14 @@ class Candidate:
     bonus: float = 0.0  # what the rule's triggers and the build cue add
     trigger: float = 0.0
     example: str = ""
+    # Derived once: scoring reads an answer's ~60 candidates' owners and scores ~300 times.
+    owner: Owner = field(init=False, repr=False, compare=False)
+    score: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def score(self) -> float:
-        return self.router + self.bonus
-
-    @property
-    def owner(self) -> Owner:
-        # A dict lookup, not Owner(...): the enum's constructor costs ~1 µs and an answer asks ~200 times.
-        return _OWNERS[self.item.owner] if isinstance(self.item, Rule) else Owner.UNKNOWN
+    def __post_init__(self) -> None:
+        owner = _OWNERS[self.item.owner] if isinstance(self.item, Rule) else Owner.UNKNOWN
+        object.__setattr__(self, "owner", owner)
+        object.__setattr__(self, "score", self.router + self.bonus)
 
 
 @dataclass(frozen=True)
@@ -216,10 +215,13 @@ def _fired(seq: Sequence[str], book: RuleBook) -> dict[int, list[int]]:
     return out
 
 
-def match_rules(topic: str, book: RuleBook, *, seq: Sequence[str] | None = None) -> list[TriggerHit]:
+def match_rules(topic: str, book: RuleBook) -> list[TriggerHit]:
     """Every rule whose trigger fires on the topic, strongest first (one hit per rule: its best trigger)."""
-    seq = rule_tokens(unquote(topic)) if seq is None else seq  # `match` passes the tokens it has
-    fired = _fired(seq, book)
+    seq = rule_tokens(unquote(topic))
+    return _rule_hits(topic, seq, _fired(seq, book), book)
+
+
+def _rule_hits(topic: str, seq: Sequence[str], fired: dict[int, list[int]], book: RuleBook) -> list[TriggerHit]:
     folded = fold(topic)
     hits: list[TriggerHit] = []
     # In the book's order (the sort below is stable): the rules with a trigger start present or a pattern.
@@ -263,10 +265,10 @@ def matching_modifier(question: str, owner: str | None, book: RuleBook, ask: str
 def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list[Candidate]:
     """Every area the ask may be about, fused score first."""
     seq = rule_tokens(unquote(topic))
-    hits = {h.rule.id: h for h in match_rules(topic, book, seq=seq)}
+    fired = _fired(seq, book)
+    hits = {h.rule.id: h for h in _rule_hits(topic, seq, fired, book)}
     if hits and max(h.strength for h in hits.values()) <= 1.0 and weak_keyword_only(question):
         hits = {}
-    fired = _fired(seq, book)
     n_rules = len(book.rules)
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
