@@ -12,13 +12,14 @@ import logging
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from bot.conversation import AnswererLike, Conversation
+from bot.conversation import AnswererLike
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.agreements.memory import TeamMemory
+    from bot.conversation import Conversation
     from bot.store import EventDedupe, FeedbackStore
 
 # The stores (SQLAlchemy, Alembic) are imported where they are built: `whodecides ask` never opens the database,
@@ -72,6 +73,8 @@ class Runtime:
 
     @cached_property
     def conversation(self) -> Conversation:
+        from bot.conversation import Conversation  # asyncio and the rest: not for `whodecides ask`
+
         return Conversation(self.answerer, self.feedback_store, memory=self.team_memory)
 
     def prepare_database(self) -> bool:
