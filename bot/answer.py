@@ -20,13 +20,16 @@ from bot.index import Index, ensure_index
 from bot.message import is_vague, read_message
 from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
-from bot.router import Router, known_words, question_text
+from bot.router import Router, question_text
 from bot.rules import RuleBook, load_rules
 from bot.settings import Settings
 from bot.texts import USAGE
 from bot.textutil import FRAME_WORDS, STOPWORDS, fold, stem, tokens, words
 from bot.topic import topic_of
-from bot.typos import Speller, wordpiece_words
+from bot.typos import Speller
+from bot.vocabularies import Vocabularies
+from bot.vocabularies import derive as derive_vocabularies
+from bot.vocabularies import load_or_derive as load_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class Answerer:
         rules: RuleBook,
         router: Router | None = None,
         speller: Speller | None = None,
+        vocabularies: Vocabularies | None = None,
     ) -> None:
         self.index = index
         self.encoder = encoder
@@ -91,9 +95,10 @@ class Answerer:
         self.retriever = Retriever(index, encoder)
         check_citations(rules, index.chunks.of_doc)  # a rules file quoting what the corpus lacks is refused
         self._quote_chunks = self._map_quotes(index, rules)
-        self._vocab = self._english_vocab(index, rules)
-        self.speller = speller or Speller(self._domain_words(index, rules))
-        self.known_words = known_words(rules)
+        vocab = vocabularies or derive_vocabularies(index, rules, None)
+        self._vocab = vocab.english
+        self.speller = speller or Speller(vocab.domain)
+        self.known_words = vocab.known
         self.org = OrgDocuments.of_index(index, encoder, self.known_words)  # `authority: org` documents
         # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
@@ -109,8 +114,8 @@ class Answerer:
         query_encoder = encoder or index.query_encoder()
         fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
         router = Router.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
-        speller = Speller(cls._domain_words(index, rules), wordpiece_words(model))
-        return cls(index, query_encoder, rules, router, speller)
+        vocab = load_vocabularies(settings.index_dir, index, rules, model)  # cached: derived they cost ~80 ms
+        return cls(index, query_encoder, rules, router, Speller(vocab.domain, vocab.wordpiece), vocab)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod
@@ -126,24 +131,6 @@ class Answerer:
                 probe = q[:60]
                 out[(cit.doc, cit.quote)] = [cid for text, cid in normed[cit.doc] if q in text or probe in text]
         return out
-
-    @staticmethod
-    def _domain_words(index: Index, rules: RuleBook) -> set[str]:
-        """The words typos are repaired towards: the corpus's, and the rules' phrasings and examples."""
-        out = set(index.words)  # every word of the chunks, collected at build time
-        for r in (*rules.rules, *rules.outside):
-            out.update(w for text in (r.area, *r.trigger_texts, *r.examples) for w in words(text))
-        return out
-
-    @staticmethod
-    def _english_vocab(index: Index, rules: RuleBook) -> frozenset[str]:
-        vocab = set(index.stems)  # every stemmed word of the chunks, collected at build time
-        for r in rules.rules:
-            vocab.update(t for trig in r.triggers for t in trig)
-        # The examples are how people write at work: "postgres or mongo for the analytics store?" is English.
-        for item in (*rules.rules, *rules.outside):
-            vocab.update(stem(w) for ex in item.examples for w in words(ex))
-        return frozenset(vocab)
 
     def looks_english(self, text: str) -> bool:
         ws = words(text)
