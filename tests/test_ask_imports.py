@@ -23,7 +23,8 @@ def test_ask_answers_without_importing_server_libraries(real_index_dir: Path) ->
     env = {**os.environ, "WHODECIDES_INDEX": str(real_index_dir), "PYTHONPATH": str(ROOT)}
     probe = PROBE.format(names=set(NOT_FOR_ASK))
     for _ in range(2):  # the first start may fit the router (scikit-learn) and cache it: the second is a cold ask
-        res = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        cmd = [sys.executable, "-c", probe]
+        res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert res.returncode == 0, res.stderr
     lines = res.stdout.strip().splitlines()
     answer, report = json.loads(lines[0]), json.loads(lines[-1])
