@@ -117,3 +117,13 @@ def test_long_posting_lists_give_champion_candidates_with_exact_scores(
             alone = _bm25s_scores(corpus_terms, [t])
             heaviest = np.argsort(-alone, kind="stable")[:3]
             assert set(heaviest[alone[heaviest] > 0].tolist()) <= set(m.ids.tolist())
+
+
+def test_sorted_unique_is_np_unique() -> None:
+    from bot.lexical import sorted_unique
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 1000):
+        values = rng.integers(0, max(n // 2, 1), n).astype(np.int64)
+        got = sorted_unique(values)
+        assert got.dtype == np.int64 and np.array_equal(got, np.unique(values))
