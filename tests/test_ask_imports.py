@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Servers' and builders' libraries (asyncio comes with the conversation core, SQLAlchemy with the stores), and
-# numpy.ma, which np.unique loads (~30 ms).
+# numpy.ma, which np.unique loads (~30 ms), and faiss, which a flat index does not need (bot.flat).
 NOT_FOR_ASK = (
     "asyncio",
     "numpy.ma",
