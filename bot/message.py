@@ -47,7 +47,7 @@ class Message:
     text: str  # the whole message, white space folded
     ask: str  # the sentence(s) that ask: what the decision is read from
     sentences: tuple[str, ...]
-    before: str = ""  # the sentence right before the ask: read too when the ask alone is vague (bot/answer.py)
+    story: tuple[str, ...] = ()  # the sentences before the ask: read with it when it is vague (bot/answer.py)
 
     @property
     def context(self) -> str:
@@ -93,5 +93,4 @@ def read_message(text: str) -> Message:
     start = idx
     while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
         start -= 1
-    before = sentences[start - 1] if start > 0 else ""
-    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), before)
+    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), tuple(sentences[:start]))

@@ -74,10 +74,10 @@ def test_a_vague_ask_names_too_little_to_be_read_alone(ask: str, vague: bool) ->
     assert is_vague(ask) is vague
 
 
-def test_the_sentence_before_the_ask_is_kept_for_a_vague_ask() -> None:
+def test_the_story_before_the_ask_is_kept_for_a_vague_ask() -> None:
     msg = read_message("Lots going on. We could keep the cron job or move it to a queue. Who picks the approach?")
     assert msg.ask == "Who picks the approach?"
-    assert msg.before == "We could keep the cron job or move it to a queue."
+    assert msg.story == ("Lots going on.", "We could keep the cron job or move it to a queue.")
 
 
 def test_a_vague_ask_is_read_with_the_story_sentence_before_it(answerer) -> None:
@@ -86,4 +86,13 @@ def test_a_vague_ask_is_read_with_the_story_sentence_before_it(answerer) -> None
     alone = answerer.answer("Who picks the approach?")
     ans = answerer.answer("We might move the session store to Redis or keep it in Postgres. Who picks the approach?")
     assert alone.recommendation != "TEAM"
+    assert ans.recommendation == "TEAM"
+
+
+def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> None:
+    # The sentence right before the ask names nothing; the decision is two sentences back.
+    ans = answerer.answer(
+        "We might move the session store to Redis or keep it in Postgres. Nobody has touched it in years. "
+        "Who picks the approach?"
+    )
     assert ans.recommendation == "TEAM"
