@@ -81,7 +81,17 @@ def points_back(sentence: str) -> bool:
     return not content or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) < 3)
 
 
+# Chat emphasis around words ("Mo is our PO *and* PM", "_really_", "~old~"): the marks are not words. Only at
+# word edges, so snake_case and "5*3" are left alone.
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~]{1,2})(?=\S)([^*_~\n]{1,80}?)(?<=\S)\1(?![\w*_~])")
+
+
+def unmark(text: str) -> str:
+    return _EMPHASIS.sub(r"\2", text)
+
+
 def read_message(text: str) -> Message:
+    text = unmark(text)
     folded = " ".join(text.split())
     sentences = split_sentences(text) or [folded]
     if len(sentences) == 1:

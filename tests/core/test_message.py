@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.message import asks, is_vague, points_back, read_message, split_sentences
+from bot.message import asks, is_vague, points_back, read_message, split_sentences, unmark
 
 
 def test_sentences_split_on_ends_breaks_dashes_colons_and_emoji() -> None:
@@ -96,3 +96,18 @@ def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> N
         "Who picks the approach?"
     )
     assert ans.recommendation == "TEAM"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Mo is our PO *and* PM", "Mo is our PO and PM"),
+        ("it's _really_ urgent, ~not~ maybe", "it's really urgent, not maybe"),
+        ("**who** decides?", "who decides?"),
+        ("the user_id and snake_case_name fields", "the user_id and snake_case_name fields"),
+        ("5*3*2 and a * b", "5*3*2 and a * b"),
+    ],
+)
+def test_chat_emphasis_marks_are_not_words(text: str, plain: str) -> None:
+    assert unmark(text) == plain
+    assert read_message(text).text == plain
