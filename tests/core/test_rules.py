@@ -206,3 +206,17 @@ def test_an_answer_against_another_owners_full_strength_trigger_is_never_high() 
 def test_asking_who_holds_both_roles_is_not_one_person_holding_them(answerer) -> None:
     ans = answerer.answer("who's the PO and PM for billing? I need the price of the team plan changed")
     assert "ctx-small-company" not in [r.id for r in ans.rules]
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        # The forum: both PM and PO attend the sprint reviews …
+        ("do the product manager and the product owner both go to the sprint review?", "SHARED"),
+        # … while presenting the product there, and acting on the review's feedback, stay the PO's.
+        ("who presents the increment to stakeholders at the sprint review?", "PO"),
+        ("after the review on friday the stakeholders had lots of comments, who reshuffles the backlog?", "PO"),
+    ],
+)
+def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owner: str) -> None:
+    assert answerer.answer(question).recommendation == owner
