@@ -47,7 +47,7 @@ class Message:
     text: str  # the whole message, white space folded
     ask: str  # the sentence(s) that ask: what the decision is read from
     sentences: tuple[str, ...]
-    before: str = ""  # the sentence right before the ask: read too when the ask alone is vague (bot/answer.py)
+    story: tuple[str, ...] = ()  # the sentences before the ask: read with it when it is vague (bot/answer.py)
 
     @property
     def context(self) -> str:
@@ -81,7 +81,17 @@ def points_back(sentence: str) -> bool:
     return not content or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) < 3)
 
 
+# Chat emphasis around words ("Mo is our PO *and* PM", "_really_", "~old~"): the marks are not words. Only at
+# word edges, so snake_case and "5*3" are left alone.
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~]{1,2})(?=\S)([^*_~\n]{1,80}?)(?<=\S)\1(?![\w*_~])")
+
+
+def unmark(text: str) -> str:
+    return _EMPHASIS.sub(r"\2", text)
+
+
 def read_message(text: str) -> Message:
+    text = unmark(text)
     folded = " ".join(text.split())
     sentences = split_sentences(text) or [folded]
     if len(sentences) == 1:
@@ -93,5 +103,4 @@ def read_message(text: str) -> Message:
     start = idx
     while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
         start -= 1
-    before = sentences[start - 1] if start > 0 else ""
-    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), before)
+    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), tuple(sentences[:start]))

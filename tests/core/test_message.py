@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.message import asks, is_vague, points_back, read_message, split_sentences
+from bot.message import asks, is_vague, points_back, read_message, split_sentences, unmark
 
 
 def test_sentences_split_on_ends_breaks_dashes_colons_and_emoji() -> None:
@@ -74,10 +74,10 @@ def test_a_vague_ask_names_too_little_to_be_read_alone(ask: str, vague: bool) ->
     assert is_vague(ask) is vague
 
 
-def test_the_sentence_before_the_ask_is_kept_for_a_vague_ask() -> None:
+def test_the_story_before_the_ask_is_kept_for_a_vague_ask() -> None:
     msg = read_message("Lots going on. We could keep the cron job or move it to a queue. Who picks the approach?")
     assert msg.ask == "Who picks the approach?"
-    assert msg.before == "We could keep the cron job or move it to a queue."
+    assert msg.story == ("Lots going on.", "We could keep the cron job or move it to a queue.")
 
 
 def test_a_vague_ask_is_read_with_the_story_sentence_before_it(answerer) -> None:
@@ -87,3 +87,27 @@ def test_a_vague_ask_is_read_with_the_story_sentence_before_it(answerer) -> None
     ans = answerer.answer("We might move the session store to Redis or keep it in Postgres. Who picks the approach?")
     assert alone.recommendation != "TEAM"
     assert ans.recommendation == "TEAM"
+
+
+def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> None:
+    # The sentence right before the ask names nothing; the decision is two sentences back.
+    ans = answerer.answer(
+        "We might move the session store to Redis or keep it in Postgres. Nobody has touched it in years. "
+        "Who picks the approach?"
+    )
+    assert ans.recommendation == "TEAM"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Mo is our PO *and* PM", "Mo is our PO and PM"),
+        ("it's _really_ urgent, ~not~ maybe", "it's really urgent, not maybe"),
+        ("**who** decides?", "who decides?"),
+        ("the user_id and snake_case_name fields", "the user_id and snake_case_name fields"),
+        ("5*3*2 and a * b", "5*3*2 and a * b"),
+    ],
+)
+def test_chat_emphasis_marks_are_not_words(text: str, plain: str) -> None:
+    assert unmark(text) == plain
+    assert read_message(text).text == plain

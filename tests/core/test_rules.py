@@ -45,6 +45,8 @@ def test_triggers_match_words_in_order_with_small_gaps() -> None:
     [
         ("We are a small startup. Who decides the roadmap?", "SHARED", "ctx-small-company"),
         ("One person does both roles here: who orders the backlog?", "SHARED", "ctx-small-company"),
+        ("Priya is our PO and PM. Who sets the price of the team plan?", "SHARED", "ctx-small-company"),
+        ("Dana's both PM and PO here; who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We don't use Scrum. Who decides what the team works on next sprint?", "PM", "ctx-no-scrum"),
         ("Our teams use Kanban; who writes the user stories?", "PM", "ctx-no-scrum"),
         (
@@ -199,3 +201,22 @@ def test_an_answer_against_another_owners_full_strength_trigger_is_never_high() 
     assert alone.confidence >= 0.75 and not alone.notes
     assert against.confidence <= 0.7
     assert "team" in against.notes[0].lower() and "Product Owner decides" in against.notes[0]
+
+
+def test_asking_who_holds_both_roles_is_not_one_person_holding_them(answerer) -> None:
+    ans = answerer.answer("who's the PO and PM for billing? I need the price of the team plan changed")
+    assert "ctx-small-company" not in [r.id for r in ans.rules]
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        # The forum: both PM and PO attend the sprint reviews …
+        ("do the product manager and the product owner both go to the sprint review?", "SHARED"),
+        # … while presenting the product there, and acting on the review's feedback, stay the PO's.
+        ("who presents the increment to stakeholders at the sprint review?", "PO"),
+        ("after the review on friday the stakeholders had lots of comments, who reshuffles the backlog?", "PO"),
+    ],
+)
+def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owner: str) -> None:
+    assert answerer.answer(question).recommendation == owner
