@@ -39,7 +39,7 @@ TOP_K = 5  # passages returned
 RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later citation of a rule: 0.1)
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
-MAX_STORY_READINGS = 6  # a vague ask is read with at most this many sentences of the story (one encode each)
+MAX_STORY_READINGS = 6  # a vague ask is read with at most this many sentences of the story (encoded together)
 
 HINT = (
     "I answer who decides product questions (Product Owner, Product Manager or the Development Team): "
@@ -143,13 +143,20 @@ class Answerer:
     # --- the use case ----------------------------------------------------------
     def read(self, ask: str, context: str) -> Reading:
         """What the engine reads from a message: the ask's topic, its vector, retrieval and the router."""
-        ask, _ = self.speller.correct(ask)
+        return self.readings([ask], context)[0]
+
+    def readings(self, asks: list[str], context: str) -> list[Reading]:
+        """`read` of several wordings of one ask, their vectors encoded together in one run of the model."""
         context, _ = self.speller.correct(context)
-        topic = topic_of(ask)
+        asks = [self.speller.correct(ask)[0] for ask in asks]
         with self._lock:
-            vec = np.asarray(self.encoder.encode([question_text(ask, self.known_words)])[0], dtype=np.float32)
-        hits = self.retriever.search(topic, k=12, query_vec=vec)
-        return Reading(context, topic, vec, hits, self.evidence(vec, hits))
+            vecs = np.asarray(self.encoder.encode([question_text(a, self.known_words) for a in asks]), np.float32)
+        out = []
+        for ask, vec in zip(asks, vecs, strict=True):
+            topic = topic_of(ask)
+            hits = self.retriever.search(topic, k=12, query_vec=vec)
+            out.append(Reading(context, topic, vec, hits, self.evidence(vec, hits)))
+        return out
 
     def decision_vector(self, text: str) -> np.ndarray:
         """The vector the engine reads a decision by (its topic, names masked): team memory compares an
@@ -176,15 +183,14 @@ class Answerer:
             # "PO or PM?" names no decision: retrieval would only find passages about the roles themselves.
             return self._unknown(shown, notes, (), hint=NO_DECISION_HINT)
         whole = with_background(msg.text, context)  # a thread's earlier messages: context for the modifiers
-        r = self.read(ask, whole)
-        if msg.story and is_vague(ask):
-            # The ask leans on the story ("whose call is the tech?", "who should it be?"): read it with each of the
-            # sentences before it too, and keep the reading the router is surest of. On the tuning halves this got
-            # 1 (trial) and 3 (trial2) more right than reading it with the sentence right before only.
-            for sentence in msg.story[-MAX_STORY_READINGS:]:
-                wider = self.read(f"{sentence} {ask}", whole)
-                if self._top(wider) > self._top(r):
-                    r = wider
+        # A vague ask leans on the story ("whose call is the tech?", "who should it be?"): read it with each of the
+        # sentences before it too, and keep the reading the router is surest of. On the tuning halves this got
+        # 1 (trial) and 3 (trial2) more right than reading it with the sentence right before only.
+        story = msg.story[-MAX_STORY_READINGS:] if msg.story and is_vague(ask) else ()
+        r, *wider = self.readings([ask, *(f"{sentence} {ask}" for sentence in story)], whole)
+        for w in wider:
+            if self._top(w) > self._top(r):
+                r = w
         rec = decide(r.context, r.topic, r.evidence, self.rules)
         if context and (above := mentioned_above(msg.text, context, rec, self.rules)):
             notes.append(above)
