@@ -105,14 +105,17 @@ class Answerer:
         self._lock = contextlib.nullcontext() if getattr(encoder, "thread_safe", False) else threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Answerer:
+    def from_settings(
+        cls, settings: Settings, *, encoder: Encoder | None = None, progress: bool = False, one_shot: bool = False
+    ) -> Answerer:
+        """`one_shot`: the process answers one question and exits (`whodecides ask "…"`): a faster start."""
         model = resolve_model(settings.model_path)
         rules = load_rules(settings.rules_path)
         # The index is built with sentence-transformers itself (the reference); questions go through the
         # index's ONNX export of the same model (no torch import).
         builder = encoder or SentenceTransformerEncoder(model)
         index = ensure_index(settings.corpus_dir, settings.index_dir, builder, model, progress=progress)
-        query_encoder = encoder or index.query_encoder()
+        query_encoder = encoder or index.query_encoder(one_shot=one_shot)
         fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
         router = Router.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
         vocab = load_vocabularies(settings.index_dir, index, rules, model)  # cached: derived they cost ~80 ms

@@ -81,8 +81,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 SERVING_COMMANDS = ("serve", "socket", "run")
 
 
-def _answerer(settings: Settings, *, progress: bool = False) -> AnswererLike:
-    return build_runtime(settings, progress=progress).answerer
+def _answerer(settings: Settings, *, progress: bool = False, one_shot: bool = False) -> AnswererLike:
+    return build_runtime(settings, progress=progress, one_shot=one_shot).answerer
 
 
 def _usage_json(question: str, message: str) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
         answerer: AnswererLike = ScopedAnswerer(build_runtime(settings).conversation, _scope_context(args.scope))
     else:
-        answerer = _answerer(settings)
+        answerer = _answerer(settings, one_shot=bool(args.question))  # questions on stdin: a warm encoder pays
     lines = [question] if args.question else sys.stdin
     _ask_lines(answerer, lines, sys.stdout, as_json=args.json)
     return 0

@@ -243,10 +243,11 @@ class Index:
             raise IndexCorrupt(folder, f"vectors ({ann.ntotal} × {ann.d}) and chunks ({len(chunks)}) disagree")
         return cls(chunks, ann, lexical, manifest, vocabulary, folder, stems)
 
-    def query_encoder(self, *, threads: int = 1) -> Encoder:
-        """The encoder for questions: the index's ONNX export, else sentence-transformers (a slow start)."""
+    def query_encoder(self, *, threads: int = 1, one_shot: bool = False) -> Encoder:
+        """The encoder for questions: the index's ONNX export, else sentence-transformers (a slow start).
+        `one_shot`: for a process answering one question, which opens faster and encodes slower."""
         if self.folder is not None and self.manifest.query_encoder is not None:
-            return onnx_encoder.OnnxEncoder(self.folder, threads=threads)
+            return onnx_encoder.OnnxEncoder(self.folder, threads=threads, prepack=not one_shot)
         log.warning(
             "The index in %s holds no ONNX query encoder: questions are encoded with sentence-transformers, "
             "which takes seconds to load. Rebuild it with `whodecides index` to fix this.",

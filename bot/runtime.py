@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, progress: bool = False, **given: Any) -> None:
+    def __init__(self, settings: Settings, *, progress: bool = False, one_shot: bool = False, **given: Any) -> None:
         self.settings = settings
         self.progress = progress  # show the index build's progress bar, if the index must be built
+        self.one_shot = one_shot  # one question, then exit (`whodecides ask "…"`): the answerer starts faster
         known = {"answerer", "engine", "feedback_store", "dedupe", "conversation", "team_memory"}
         for name, value in given.items():
             if name not in known:
@@ -43,7 +44,7 @@ class Runtime:
     def answerer(self) -> AnswererLike:
         from bot.answer import Answerer  # the engine (numpy, faiss, the model) loads only when asked for
 
-        return Answerer.from_settings(self.settings, progress=self.progress)
+        return Answerer.from_settings(self.settings, progress=self.progress, one_shot=self.one_shot)
 
     @cached_property
     def engine(self) -> Engine:
@@ -96,7 +97,7 @@ class Runtime:
             self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, progress: bool = False, **given: Any) -> Runtime:
+def build_runtime(settings: Settings, *, progress: bool = False, one_shot: bool = False, **given: Any) -> Runtime:
     """The runtime for `settings`; keyword arguments (answerer, engine, feedback_store, dedupe,
     conversation) replace the piece of that name."""
-    return Runtime(settings, progress=progress, **given)
+    return Runtime(settings, progress=progress, one_shot=one_shot, **given)

@@ -192,3 +192,24 @@ def test_matches_sentence_transformers(encoder: OnnxEncoder) -> None:
     assert cosines.min() >= 0.999, f"cosine {cosines.min():.5f} for {TEXTS[worst][:60]!r}"
     # Not just aligned: the same vectors (no drift in scale or sign).
     np.testing.assert_allclose(got, want, atol=2e-3)
+
+
+def _prepacks(enc: OnnxEncoder) -> bool:
+    try:
+        return enc._session.get_session_options().get_session_config_entry("session.disable_prepacking") != "1"
+    except RuntimeError:  # never set: ONNX Runtime's default, prepacking on
+        return True
+
+
+def test_a_one_shot_encoder_skips_prepacking_and_gives_the_same_vectors(real_index_dir: Path, encoder) -> None:
+    one_shot = OnnxEncoder(real_index_dir, prepack=False)
+    assert not _prepacks(one_shot) and _prepacks(encoder)
+    got, want = one_shot.encode(TEXTS), encoder.encode(TEXTS)
+    assert float(np.min(np.sum(got * want, axis=1))) > 0.99999
+
+
+def test_only_a_one_shot_runtime_opens_a_one_shot_encoder(real_settings) -> None:
+    from bot.runtime import build_runtime
+
+    assert build_runtime(real_settings, one_shot=True).answerer.encoder.prepack is False
+    assert build_runtime(real_settings).answerer.encoder.prepack is True
