@@ -38,7 +38,7 @@ _THIN = frozenset(
     """supposed meant going gonna wanna need needs needed ask asked answer answers handle handles deal sort
     know anyone anybody does really actually exactly even here around normally usually now rn tho though
     like just pls please hey hi ok okay q question side quick guys folks team us devs dev go talk ping ask
-    contact reach turn""".split()
+    contact reach turn rush urgent want wants wanted wondering curious loop""".split()
 )
 
 
@@ -90,6 +90,11 @@ def unmark(text: str) -> str:
     return _EMPHASIS.sub(r"\2", text)
 
 
+def _is_full_question(sentence: str) -> bool:
+    """A question that names its decision: "who sets the price?", not "we have BAs who write stories"."""
+    return sentence.rstrip().endswith("?") and bool(_ASKS.search(sentence)) and not is_vague(sentence)
+
+
 def read_message(text: str) -> Message:
     text = unmark(text)
     folded = " ".join(text.split())
@@ -100,6 +105,9 @@ def read_message(text: str) -> Message:
     idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
     if idx is None:
         idx = next((i for i in range(len(sentences) - 1, -1, -1) if asks(sentences[i])), len(sentences) - 1)
+    elif is_vague(sentences[idx]):
+        # An afterthought ("no rush, just want to know who to loop in") after the real question: take the question.
+        idx = next((i for i in range(idx - 1, -1, -1) if _is_full_question(sentences[i])), idx)
     start = idx
     while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
         start -= 1

@@ -110,9 +110,17 @@ def asks_technical_choice(ask: str) -> bool:
     if _ORDERING.search(ask):
         return False
     tokens = _tokens(ask)
-    if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask):
+    if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask) or _which_term(tokens):
         return True
     return any(_term_near(_tokens(ask[m.end() :])[:4]) for m in _SETTING.finditer(ask))
+
+
+def _which_term(tokens: list[str]) -> bool:
+    """ "which/what" and a technical term right after it: "what unit test coverage do we enforce?" """
+    return any(
+        tok in ("which", "what") and any(_term_at(tokens, j) for j in range(i + 1, min(i + 4, len(tokens))))
+        for i, tok in enumerate(tokens)
+    )
 
 
 def _term_near(tokens: list[str]) -> bool:

@@ -27,6 +27,7 @@ from bot.topic import mask_names
         "the timeline view stutters, draw it with canvas or keep SVG?",
         "checkout is throwing 500s after the deploy: rollback or hotfix forward?",
         "which charting lib for the roadmap view?",
+        "what e2e tests do we run on every merge to main?",
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
