@@ -123,5 +123,7 @@ def test_an_afterthought_after_the_question_is_not_the_question() -> None:
 
 def test_a_relative_who_in_the_story_is_not_a_question() -> None:
     # The last ask is vague, but "we have BAs who write the stories" is a statement, not the question.
-    msg = read_message("We have BAs who write the stories for the devs. In a setup like that who's on the strategic side?")
+    msg = read_message(
+        "We have BAs who write the stories for the devs. In a setup like that who's on the strategic side?"
+    )
     assert msg.ask.endswith("In a setup like that who's on the strategic side?")
