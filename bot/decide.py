@@ -226,8 +226,13 @@ def asks_how_to_build(topic: str) -> bool:
     return bool(_HOW_BUILT.search(text) or _ALTERNATIVES.search(text) or _PRODUCT_OR_ENG.search(text))
 
 
+def _unquoted(text: str) -> str:
+    """Scare quotes are not words: "one 'product person'" is one product person (apostrophes inside words stay)."""
+    return re.sub(r"(?<!\w)['\"]|['\"](?!\w)", "", text)
+
+
 def matching_modifier(question: str, owner: str | None, book: RuleBook, ask: str | None = None) -> Modifier | None:
-    folded, folded_ask = fold(question), fold(ask if ask is not None else question)
+    folded, folded_ask = _unquoted(fold(question)), _unquoted(fold(ask if ask is not None else question))
     for m in book.modifiers:
         if (owner or "none") not in m.applies_to:
             continue
