@@ -90,6 +90,20 @@ def unmark(text: str) -> str:
     return _EMPHASIS.sub(r"\2", text)
 
 
+# A sentence about a role holder's availability: the reason for asking, never the decision asked about.
+_STATUS = re.compile(
+    r"^\W*(?:(?:our|the|my|your)\s+)?(?:po|pm|product\s+owner|product\s+manager)\b(?:\s+[A-Z]\w+)?"
+    r"\s+(?:is|'s|has\s+been|was|says|said|seems|feels)\b.{0,40}?\b(?:busy|swamped|heads[- ]down|out|away|off|sick|"
+    r"on\s+leave|on\s+vacation|on\s+holiday|buried|drowning|slammed|unavailable|not\s+around|ooo|overloaded|"
+    r"stretched|maxed)\b",
+    re.I,
+)
+
+
+def _is_status(sentence: str) -> bool:
+    return bool(_STATUS.search(sentence))
+
+
 def _is_full_question(sentence: str) -> bool:
     """A question that names its decision: "who sets the price?", not "we have BAs who write stories"."""
     return sentence.rstrip().endswith("?") and bool(_ASKS.search(sentence)) and not is_vague(sentence)
@@ -108,7 +122,11 @@ def read_message(text: str) -> Message:
     elif is_vague(sentences[idx]):
         # An afterthought ("no rush, just want to know who to loop in") after the real question: take the question.
         idx = next((i for i in range(idx - 1, -1, -1) if _is_full_question(sentences[i])), idx)
-    start = idx
-    while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
+    start, borrowed = idx, [idx]
+    while start > 0 and points_back(" ".join(sentences[i] for i in borrowed)):
         start -= 1
-    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), tuple(sentences[:start]))
+        # "The PO is heads-down all week." says who is busy, not what is asked: borrow past it.
+        if not (_is_status(sentences[start]) and start > 0):
+            borrowed.insert(0, start)
+    ask = " ".join(sentences[i] for i in borrowed)
+    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]))

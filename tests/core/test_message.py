@@ -127,3 +127,15 @@ def test_a_relative_who_in_the_story_is_not_a_question() -> None:
         "We have BAs who write the stories for the devs. In a setup like that who's on the strategic side?"
     )
     assert msg.ask.endswith("In a setup like that who's on the strategic side?")
+
+
+def test_a_sentence_about_who_is_busy_is_not_what_an_ask_points_back_to() -> None:
+    msg = read_message(
+        "Finance wants a three-year forecast of the product's revenue. The PM is swamped with the launch. "
+        "Whose job is that?"
+    )
+    assert msg.ask == "Finance wants a three-year forecast of the product's revenue. Whose job is that?"
+
+
+def test_a_status_sentence_is_borrowed_when_there_is_nothing_before_it() -> None:
+    assert read_message("The PO is out sick. Who covers that?").ask == "The PO is out sick. Who covers that?"

@@ -228,6 +228,7 @@ def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owne
     [
         "we're 12 people on the platform team at a 3000-person company. who orders our backlog?",
         "we're a 2,000 employee bank, 12 people in our squad. who orders the backlog?",
+        "Nine scrum teams, one backlog each. It should be one person's call: who orders our team's backlog?",
     ],
 )
 def test_a_small_team_in_a_big_company_is_not_a_small_company(answerer, question: str) -> None:
