@@ -235,3 +235,12 @@ def test_a_small_team_in_a_big_company_is_not_a_small_company(answerer, question
     ans = answerer.answer(question)
     assert ans.recommendation == "PO"
     assert "ctx-small-company" not in [r.id for r in ans.rules]
+
+
+def test_when_the_context_decides_its_sources_lead_the_passages(answerer) -> None:
+    ans = answerer.answer("We're a seven-person startup and one person does all the product work. Who owns the roadmap?")
+    assert ans.rules[0].id == "ctx-small-company"
+    modifier = next(m for m in answerer.rules.modifiers if m.id == "ctx-small-company")
+    quotes = [" ".join(c.quote.split()).lower() for c in modifier.citations]
+    top = [" ".join(p.text.split()).lower() for p in ans.passages[:3]]
+    assert all(any(q in t for q in quotes) for t in top)
