@@ -238,7 +238,9 @@ def test_a_small_team_in_a_big_company_is_not_a_small_company(answerer, question
 
 
 def test_when_the_context_decides_its_sources_lead_the_passages(answerer) -> None:
-    ans = answerer.answer("We're a seven-person startup and one person does all the product work. Who owns the roadmap?")
+    ans = answerer.answer(
+        "We're a seven-person startup and one person does all the product work. Who owns the roadmap?"
+    )
     assert ans.rules[0].id == "ctx-small-company"
     modifier = next(m for m in answerer.rules.modifiers if m.id == "ctx-small-company")
     quotes = [" ".join(c.quote.split()).lower() for c in modifier.citations]
