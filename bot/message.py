@@ -38,7 +38,7 @@ _THIN = frozenset(
     """supposed meant going gonna wanna need needs needed ask asked answer answers handle handles deal sort
     know anyone anybody does really actually exactly even here around normally usually now rn tho though
     like just pls please hey hi ok okay q question side quick guys folks team us devs dev go talk ping ask
-    contact reach turn""".split()
+    contact reach turn rush urgent want wants wanted wondering curious loop""".split()
 )
 
 
@@ -90,6 +90,25 @@ def unmark(text: str) -> str:
     return _EMPHASIS.sub(r"\2", text)
 
 
+# A sentence about a role holder's availability: the reason for asking, never the decision asked about.
+_STATUS = re.compile(
+    r"^\W*(?:(?:our|the|my|your)\s+)?(?:po|pm|product\s+owner|product\s+manager)\b(?:\s+[A-Z]\w+)?"
+    r"\s+(?:is|'s|has\s+been|was|says|said|seems|feels)\b.{0,40}?\b(?:busy|swamped|heads[- ]down|out|away|off|sick|"
+    r"on\s+leave|on\s+vacation|on\s+holiday|buried|drowning|slammed|unavailable|not\s+around|ooo|overloaded|"
+    r"stretched|maxed)\b",
+    re.I,
+)
+
+
+def _is_status(sentence: str) -> bool:
+    return bool(_STATUS.search(sentence))
+
+
+def _is_full_question(sentence: str) -> bool:
+    """A question that names its decision: "who sets the price?", not "we have BAs who write stories"."""
+    return sentence.rstrip().endswith("?") and bool(_ASKS.search(sentence)) and not is_vague(sentence)
+
+
 def read_message(text: str) -> Message:
     text = unmark(text)
     folded = " ".join(text.split())
@@ -100,7 +119,14 @@ def read_message(text: str) -> Message:
     idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
     if idx is None:
         idx = next((i for i in range(len(sentences) - 1, -1, -1) if asks(sentences[i])), len(sentences) - 1)
-    start = idx
-    while start > 0 and points_back(" ".join(sentences[start : idx + 1])):
+    elif is_vague(sentences[idx]):
+        # An afterthought ("no rush, just want to know who to loop in") after the real question: take the question.
+        idx = next((i for i in range(idx - 1, -1, -1) if _is_full_question(sentences[i])), idx)
+    start, borrowed = idx, [idx]
+    while start > 0 and points_back(" ".join(sentences[i] for i in borrowed)):
         start -= 1
-    return Message(folded, " ".join(sentences[start : idx + 1]), tuple(sentences), tuple(sentences[:start]))
+        # "The PO is heads-down all week." says who is busy, not what is asked: borrow past it.
+        if not (_is_status(sentences[start]) and start > 0):
+            borrowed.insert(0, start)
+    ask = " ".join(sentences[i] for i in borrowed)
+    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]))

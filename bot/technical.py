@@ -15,10 +15,14 @@ from pathlib import Path
 
 TERMS_FILE = Path(__file__).with_name("technical_terms.txt")
 
-# Words skipped between "or" and an alternative: "in dbt or in the app code", "or to a queue".
-_FILLER = frozenset("a an the in on with to via using use our we it some one of just".split())
+# Words skipped between "or" and an alternative: "in dbt or in the app code", "or to a queue", "or keep SVG".
+_FILLER = frozenset("a an the in on with to via using use our we it some one of just keep stay stick".split())
 # "X or Y first?" picks what to do next: the Product Owner's ordering, not a technical choice.
-_ORDERING = re.compile(r"\b(first|next|sooner|later|priorit\w*|before|ahead|order|backlog|sprint)\b(?!\.\w)", re.I)
+_ORDERING = re.compile(
+    r"\b(first|next|sooner|later|priorit\w*|before(?!\s+(?:merg|deploy|commit|push|build)\w*)|ahead|order|backlog|"
+    r"sprint)\b(?!\.\w)",
+    re.I,
+)
 _CHOICE_VERB = re.compile(
     r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off)|migrat\w*\s+(?:to|off)|"
     r"go\s+with|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
@@ -26,7 +30,8 @@ _CHOICE_VERB = re.compile(
 )
 # "which charting library", "what database", "which CI provider": a tool chosen by what kind of tool it is.
 _WHICH_TOOL = re.compile(
-    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:library|libraries|framework|database|db|orm|language|stack|"
+    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:library|libraries|lib|libs|sdk|plugin|framework|database|db|orm|"
+    r"language|stack|"
     r"tool|tooling|provider|runner|linter|bundler|queue|cache|ci|cloud|host|hosting|test\s+framework|"
     r"package\s+manager|component\s+library|architecture|pattern)\b",
     re.I,
@@ -105,9 +110,17 @@ def asks_technical_choice(ask: str) -> bool:
     if _ORDERING.search(ask):
         return False
     tokens = _tokens(ask)
-    if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask):
+    if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask) or _which_term(tokens):
         return True
     return any(_term_near(_tokens(ask[m.end() :])[:4]) for m in _SETTING.finditer(ask))
+
+
+def _which_term(tokens: list[str]) -> bool:
+    """ "which/what" and a technical term right after it: "what unit test coverage do we enforce?" """
+    return any(
+        tok in ("which", "what") and any(_term_at(tokens, j) for j in range(i + 1, min(i + 4, len(tokens))))
+        for i, tok in enumerate(tokens)
+    )
 
 
 def _term_near(tokens: list[str]) -> bool:

@@ -27,6 +27,8 @@ CORPUS = ROOT / "corpus"
 DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
 REALISTIC = ROOT / "tests" / "data" / "realistic.jsonl"
 TRIAL = ROOT / "tests" / "data" / "trial.jsonl"  # 120 messages by a writer who saw neither eval set nor examples
+TRIAL2 = ROOT / "tests" / "data" / "trial2.jsonl"  # two more such sets (third session), each by its own writer
+TRIAL3 = ROOT / "tests" / "data" / "trial3.jsonl"
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 
 

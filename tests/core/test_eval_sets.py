@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.evaluate import EvalReport, evaluate, format_report, half_of, read_cases
-from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC, TRIAL
+from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC, TRIAL, TRIAL2, TRIAL3
 
 
 def test_dev_set_accuracy_and_evidence_recall(answerer) -> None:
@@ -62,15 +62,24 @@ def test_realistic_check_half(realistic: dict[str, EvalReport]) -> None:
     assert rep.recall >= 0.6, format_report(rep)
 
 
-@pytest.mark.parametrize("half", ["tune", "check"])
-def test_trial_set_halves(answerer: Answerer, half: str) -> None:
-    """The trial set: 120 messages written from the articles alone by a writer who never saw the eval sets nor
-    the rules' examples, labelled once. Split like realistic.jsonl; README: tune 0.891, check 0.857."""
-    cases = [c for c in read_cases(TRIAL) if half_of(c["q"]) == half]
+@pytest.mark.parametrize(("path", "half"), [(p, h) for p in (TRIAL, TRIAL2) for h in ("tune", "check")])
+def test_trial_set_halves(answerer: Answerer, path, half: str) -> None:
+    """The trial sets: 120 messages each, written from the articles alone by writers who never saw the eval sets,
+    the rules' examples or the bot, labelled once. Split like realistic.jsonl (README has the figures)."""
+    cases = [c for c in read_cases(path) if half_of(c["q"]) == half]
     assert len(cases) >= 50
     rep = evaluate(answerer, cases)
-    assert rep.accuracy >= 0.8, format_report(rep)
-    assert rep.recall >= 0.6, format_report(rep)
+    assert rep.accuracy >= 0.82, format_report(rep)
+    assert rep.recall >= 0.65, format_report(rep)
+
+
+def test_third_trial_set(answerer: Answerer) -> None:
+    """trial3.jsonl (long stories, indirect asks) was scored once untouched (README), then used whole to accept or
+    reject changes: a guard a little under today's level."""
+    rep = evaluate(answerer, read_cases(TRIAL3))
+    assert rep.n == 120
+    assert rep.accuracy >= 0.85, format_report(rep)
+    assert rep.recall >= 0.78, format_report(rep)
 
 
 def test_high_confidence_means_something_and_not_sure_is_rare(realistic: dict[str, EvalReport]) -> None:

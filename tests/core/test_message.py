@@ -111,3 +111,31 @@ def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> N
 def test_chat_emphasis_marks_are_not_words(text: str, plain: str) -> None:
     assert unmark(text) == plain
     assert read_message(text).text == plain
+
+
+def test_an_afterthought_after_the_question_is_not_the_question() -> None:
+    msg = read_message(
+        "Who sets the price of the school plan? Finance keeps asking and sales has opinions. "
+        "No rush, just want to know who to loop in."
+    )
+    assert msg.ask == "Who sets the price of the school plan?"
+
+
+def test_a_relative_who_in_the_story_is_not_a_question() -> None:
+    # The last ask is vague, but "we have BAs who write the stories" is a statement, not the question.
+    msg = read_message(
+        "We have BAs who write the stories for the devs. In a setup like that who's on the strategic side?"
+    )
+    assert msg.ask.endswith("In a setup like that who's on the strategic side?")
+
+
+def test_a_sentence_about_who_is_busy_is_not_what_an_ask_points_back_to() -> None:
+    msg = read_message(
+        "Finance wants a three-year forecast of the product's revenue. The PM is swamped with the launch. "
+        "Whose job is that?"
+    )
+    assert msg.ask == "Finance wants a three-year forecast of the product's revenue. Whose job is that?"
+
+
+def test_a_status_sentence_is_borrowed_when_there_is_nothing_before_it() -> None:
+    assert read_message("The PO is out sick. Who covers that?").ask == "The PO is out sick. Who covers that?"

@@ -47,6 +47,7 @@ def test_triggers_match_words_in_order_with_small_gaps() -> None:
         ("One person does both roles here: who orders the backlog?", "SHARED", "ctx-small-company"),
         ("Priya is our PO and PM. Who sets the price of the team plan?", "SHARED", "ctx-small-company"),
         ("Dana's both PM and PO here; who orders the backlog?", "SHARED", "ctx-small-company"),
+        ("We're a 30-person company with one 'product person'. Who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We don't use Scrum. Who decides what the team works on next sprint?", "PM", "ctx-no-scrum"),
         ("Our teams use Kanban; who writes the user stories?", "PM", "ctx-no-scrum"),
         (
@@ -220,3 +221,28 @@ def test_asking_who_holds_both_roles_is_not_one_person_holding_them(answerer) ->
 )
 def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owner: str) -> None:
     assert answerer.answer(question).recommendation == owner
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "we're 12 people on the platform team at a 3000-person company. who orders our backlog?",
+        "we're a 2,000 employee bank, 12 people in our squad. who orders the backlog?",
+        "Nine scrum teams, one backlog each. It should be one person's call: who orders our team's backlog?",
+    ],
+)
+def test_a_small_team_in_a_big_company_is_not_a_small_company(answerer, question: str) -> None:
+    ans = answerer.answer(question)
+    assert ans.recommendation == "PO"
+    assert "ctx-small-company" not in [r.id for r in ans.rules]
+
+
+def test_when_the_context_decides_its_sources_lead_the_passages(answerer) -> None:
+    ans = answerer.answer(
+        "We're a seven-person startup and one person does all the product work. Who owns the roadmap?"
+    )
+    assert ans.rules[0].id == "ctx-small-company"
+    modifier = next(m for m in answerer.rules.modifiers if m.id == "ctx-small-company")
+    quotes = [" ".join(c.quote.split()).lower() for c in modifier.citations]
+    top = [" ".join(p.text.split()).lower() for p in ans.passages[:3]]
+    assert all(any(q in t for q in quotes) for t in top)

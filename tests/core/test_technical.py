@@ -24,6 +24,10 @@ from bot.topic import mask_names
         "what should the retry timeout on the partner sync be?",
         "how many story points is the onboarding email ticket?",
         "should we rewrite the export service in golang?",
+        "the timeline view stutters, draw it with canvas or keep SVG?",
+        "checkout is throwing 500s after the deploy: rollback or hotfix forward?",
+        "which charting lib for the roadmap view?",
+        "what e2e tests do we run on every merge to main?",
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
@@ -42,6 +46,9 @@ def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
         "which customers get the beta first?",
         "what should the tagline on the landing page be?",
         "how many customers asked for dark mode?",
+        "in our case who should own the dev queue vs the market side?",  # the team's work queue, not a broker
+        "do we roll back the price increase or keep it?",
+        "business model canvas or a one-pager for the investor pitch?",
     ],
 )
 def test_product_choices_do_not_fire(ask: str) -> None:
@@ -61,3 +68,15 @@ def test_technical_names_are_not_masked_as_people_or_products() -> None:
     assert {"vitest", "pnpm", "postgres"} <= known_terms() <= known
     assert mask_names("Vitest or Jest for Orbitly", known).split()[:3] == ["Vitest", "or", "Jest"]
     assert "Orbitly" not in mask_names("Vitest or Jest for Orbitly", known)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which plotting lib for the roadmap screen, chart.js or echarts?",
+        "the competitor tracker dashboard: postgres or elasticsearch?",
+    ],
+)
+def test_a_technical_choice_outweighs_the_product_word_beside_it(answerer, question: str) -> None:
+    # "roadmap" and "competitor" pull the router to the PM's areas; the choice between tools is the team's.
+    assert answerer.answer(question).recommendation == "TEAM"
