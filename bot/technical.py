@@ -30,7 +30,7 @@ _CHOICE_VERB = re.compile(
 )
 # "which charting library", "what database", "which CI provider": a tool chosen by what kind of tool it is.
 _WHICH_TOOL = re.compile(
-    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:library|libraries|lib|libs|sdk|plugin|framework|database|db|orm|"
+    r"\b(?:which|what)\s+(?:\S+\s+){0,2}?(?:library|libraries|plugin|framework|database|db|orm|"
     r"language|stack|"
     r"tool|tooling|provider|runner|linter|bundler|queue|cache|ci|cloud|host|hosting|test\s+framework|"
     r"package\s+manager|component\s+library|architecture|pattern)\b",

@@ -109,14 +109,7 @@ def answer_card(answer: Answer, *, answer_id: str, offer: str | None = None) -> 
         body.extend(_notes(answer))
         body.extend(_examples("Try one of these:"))
     else:
-        body.append(
-            FactSet(
-                facts=[
-                    Fact(title="Confidence", value=answer.confidence_label),
-                    Fact(title="Consulted", value=consulted_text(answer)),
-                ]
-            )
-        )
+        body.append(answer_facts(answer))
         rationale = _trim(answer.rationale, RATIONALE_CHARS)
         if answer.authority is None:
             said = "What the sources say: " if answer.agreement is not None else ""
@@ -184,6 +177,16 @@ def answer_text(answer: Answer) -> str:
 def summary_text(answer: Answer) -> str:
     """One line for the activity's `summary` (notification previews)."""
     return answer.headline
+
+
+def answer_facts(answer: Answer) -> FactSet:
+    """Confidence and who to consult, as the cards show them."""
+    return FactSet(
+        facts=[
+            Fact(title="Confidence", value=answer.confidence_label),
+            Fact(title="Consulted", value=consulted_text(answer)),
+        ]
+    )
 
 
 def consulted_text(answer: Answer) -> str:

@@ -11,8 +11,6 @@ from typing import Any
 from microsoft_teams.cards import (
     AdaptiveCard,
     CardElement,
-    Fact,
-    FactSet,
     ShowCardAction,
     SubmitAction,
     TextBlock,
@@ -23,8 +21,8 @@ from bot.render.teams import (
     PASSAGE_CHARS,
     QUESTION_SHOWN_CHARS,
     RATIONALE_CHARS,
+    answer_facts,
     answer_text,
-    consulted_text,
     shown_passages,
     source_text,
     why_card,
@@ -47,14 +45,7 @@ def extension_card(answer: Answer) -> AdaptiveCard:
         body.append(TextBlock(text=answer.hint or "I answer who decides product questions.", wrap=True))
         body.append(plain_text("For example: " + " / ".join(EXAMPLE_QUESTIONS[:3]), subtle=True))
     else:
-        body.append(
-            FactSet(
-                facts=[
-                    Fact(title="Confidence", value=answer.confidence_label),
-                    Fact(title="Consulted", value=consulted_text(answer)),
-                ]
-            )
-        )
+        body.append(answer_facts(answer))
         body.append(TextBlock(text=trim(one_line(answer.rationale), RATIONALE_CHARS), wrap=True))
         for n, passage in enumerate(shown_passages(answer), start=1):
             body.append(plain_text(f"[{n}] “{trim(one_line(passage.text), PASSAGE_CHARS)}”", italic=True))
