@@ -66,6 +66,7 @@ def _interleaved(encoders: dict[str, object], rounds: int) -> dict[str, float]:
 
 def _int8_encoder(index_dir: Path, into: Path) -> Path:
     """The index's encoder dynamically quantised to int8 (weights int8, activations quantised per call)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from bot import onnx_encoder
@@ -73,8 +74,14 @@ def _int8_encoder(index_dir: Path, into: Path) -> Path:
     into.mkdir(parents=True)
     for name in (onnx_encoder.CONFIG, onnx_encoder.TOKENIZER):
         shutil.copy(index_dir / name, into / name)
-    # The quantised graph holds its (~3× smaller) weights inline.
-    quantize_dynamic(str(index_dir / onnx_encoder.GRAPH), str(into / onnx_encoder.GRAPH), weight_type=QuantType.QInt8)
+    # The quantised graph holds its (~3× smaller) weights inline. ONNX's shape inference cannot type the outputs
+    # of ONNX Runtime's fused operators (Attention, EmbedLayerNormalization): they are float32.
+    quantize_dynamic(
+        str(index_dir / onnx_encoder.GRAPH),
+        str(into / onnx_encoder.GRAPH),
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
     return into
 
 

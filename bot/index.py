@@ -275,6 +275,7 @@ def _query_encoder_into(tmp: Path, manifest: Manifest, previous: Path) -> tuple[
     if (
         old is not None
         and old.query_encoder is not None
+        and old.query_encoder.get("format") == onnx_encoder.FORMAT
         and old.model_fingerprint == manifest.model_fingerprint
         and all(name in old.files and same_stat(previous / name, old.files[name]) for name in names)
     ):
@@ -374,6 +375,8 @@ def stale_reasons(folder: Path, corpus_dir: Path, model: str) -> list[str]:
         reasons.append("the model changed")
     if manifest.chunker_version != CHUNKER_VERSION:
         reasons.append("the chunker changed")
+    if manifest.query_encoder is not None and manifest.query_encoder.get("format") != onnx_encoder.FORMAT:
+        reasons.append("the query encoder's export changed")
     return reasons
 
 

@@ -3,8 +3,9 @@
 `whodecides index` exports the model with the installed torch (`export`, which imports torch and
 sentence-transformers) into the index folder: the graph, its weights (a separate file, which ONNX Runtime
 memory-maps, so a session opens in ~0.05 s instead of ~0.15 s), the tokenizer and a small config. Attention is
-eager, so the graph takes any batch size and length. The export is checked against sentence-transformers on
-probe texts before it is accepted.
+eager, so the graph takes any batch size and length. The graph is then fused by ONNX Runtime's transformer
+optimizer and by ONNX Runtime's own optimisations, both saved into the file (`_fuse`, `_ort_optimize`). The
+export is checked against sentence-transformers on probe texts before it is accepted.
 
 The query path (`OnnxEncoder`) imports only onnxruntime, tokenizers and numpy. Threads are the session's own
 (`intra_op_num_threads`), never a process-wide cap.
@@ -17,6 +18,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,8 +34,11 @@ WEIGHTS = "encoder.onnx.data"  # the name the graph refers to: do not rename one
 TOKENIZER = "encoder.tokenizer.json"
 CONFIG = "encoder.json"
 FILES = (GRAPH, WEIGHTS, TOKENIZER, CONFIG)
-FORMAT = 1
+FORMAT = 2  # 2: TorchScript export, ONNX Runtime's fused attention, no SkipLayerNormalization
 MIN_COSINE = 0.999  # an export that strays further from sentence-transformers is refused
+# ONNX Runtime's CPU SkipLayerNormalization kernel takes ~40 µs for a short question where the Add and
+# LayerNormalization it replaces take ~8 µs: 12 of them were ~10% of an encode (benchmarks/NOTES.md).
+SLOW_FUSIONS = ("SkipLayerNormFusion",)
 PROBES = (
     "Who decides the price of the enterprise tier, the PO or the PM?",
     "who orders the backlog",
@@ -73,7 +78,9 @@ class OnnxEncoder:
                 # Re-laying the weights out for the matmul kernels takes ~40 ms of opening and makes each run
                 # ~1.7× faster: worth it from the second question on, not for one question (`whodecides ask`).
                 opts.add_session_config_entry("session.disable_prepacking", "1")
-            self._session = ort.InferenceSession(str(folder / GRAPH), opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                str(folder / GRAPH), opts, providers=["CPUExecutionProvider"], disabled_optimizers=list(SLOW_FUSIONS)
+            )
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph, json ValueError, ...
             raise WhodecidesError(
                 f"The query encoder in {folder} cannot be loaded ({type(exc).__name__}: {str(exc)[:200]}). "
@@ -141,13 +148,13 @@ def export(model: str, folder: Path) -> dict[str, object]:
     backend.no_truncation()  # OnnxEncoder sets both per its config
     (folder / TOKENIZER).write_text(backend.to_str())
     (folder / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
-    _export_graph(st, folder)
-    config["fused"] = _fuse(folder)
+    config["exporter"] = _export_graph(st, folder)
+    config["fused"] = _fuse(folder, st)
     reference = st.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
     cosine = _min_cosine(folder, reference)
     if cosine < MIN_COSINE and config["fused"]:
         log.warning("the fused ONNX graph strays from sentence-transformers (cosine %.5f); using the plain one", cosine)
-        _export_graph(st, folder)
+        config["exporter"] = _export_graph(st, folder)
         config["fused"] = False
         cosine = _min_cosine(folder, reference)
     if cosine < MIN_COSINE:
@@ -160,7 +167,8 @@ def export(model: str, folder: Path) -> dict[str, object]:
 
 def _ort_optimize(folder: Path, config: dict[str, object], reference: np.ndarray) -> bool:
     """Save ONNX Runtime's own graph optimisations into the graph, so a session opens without redoing them
-    (about half the session's start). EXTENDED, not ALL: ALL adds layout changes for this machine's CPU only."""
+    (about half the session's start). EXTENDED, not ALL: ALL adds layout changes for this machine's CPU only.
+    The SLOW_FUSIONS stay off here too, or this step would bring SkipLayerNormalization back."""
     import onnxruntime as ort
 
     work = folder / ".ortopt"
@@ -171,7 +179,9 @@ def _ort_optimize(folder: Path, config: dict[str, object], reference: np.ndarray
     opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
     opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
     try:
-        ort.InferenceSession(str(folder / GRAPH), opts, providers=["CPUExecutionProvider"])
+        ort.InferenceSession(
+            str(folder / GRAPH), opts, providers=["CPUExecutionProvider"], disabled_optimizers=list(SLOW_FUSIONS)
+        )
         for name in (GRAPH, WEIGHTS):
             os.replace(work / name, folder / name)
         (folder / CONFIG).write_text(json.dumps({**config, "ort_optimized": True}, indent=2) + "\n")
@@ -218,12 +228,61 @@ def _torch_module(st):
     return SentenceVectors().eval()
 
 
-def _export_graph(st, folder: Path) -> None:
+def _export_graph(st, folder: Path) -> str:
+    """The plain graph and its weights into `folder`; returns the exporter used."""
+    try:
+        _export_torchscript(st, folder)
+        return "torchscript"
+    except Exception as exc:  # noqa: BLE001 - a torch without the TorchScript exporter: the dynamo one is right too
+        log.warning("TorchScript ONNX export failed (%s: %s); using the dynamo exporter", type(exc).__name__, exc)
+        _export_dynamo(st, folder)
+        return "dynamo"
+
+
+def _example_inputs():
+    import torch
+
+    ids = torch.tensor([[101, 2040, 7288, 102, 0], [101, 2040, 7288, 1996, 102]], dtype=torch.int64)
+    return ids, (ids != 0).to(torch.int64)
+
+
+def _export_torchscript(st, folder: Path) -> None:
+    """torch's TorchScript exporter, which torch deprecates in favour of the dynamo one (`_export_dynamo`) but
+    still ships, and which Optimum and ONNX Runtime's own BERT tooling use. Chosen on measurement: ONNX
+    Runtime's transformer optimizer recognises BERT's attention and embeddings in this graph, not in the dynamo
+    export, and one question then encodes ~9% faster (benchmarks/NOTES.md, "Encode floor")."""
+    import torch
+
+    raw = folder / ".torchscript" / GRAPH
+    raw.parent.mkdir(exist_ok=True)
+    try:
+        # Its deprecation notice and tracer warnings (about branches on shapes, which hold for every input here:
+        # the probes check) are not for users.
+        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _torch_module(st),
+                _example_inputs(),
+                str(raw),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["sentence_vector"],
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "length"},
+                    "attention_mask": {0: "batch", 1: "length"},
+                    "sentence_vector": {0: "batch"},
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        _save_with_weights_apart(_onnx_load(raw), folder)
+    finally:
+        shutil.rmtree(raw.parent, ignore_errors=True)
+
+
+def _export_dynamo(st, folder: Path) -> None:
     import torch
 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    ids = torch.tensor([[101, 2040, 7288, 102, 0], [101, 2040, 7288, 1996, 102]], dtype=torch.int64)
-    mask = (ids != 0).to(torch.int64)
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=st.max_seq_length)
     shapes = {"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}}
     # The exporter prints its steps and warns about axis names and deprecations: none of it is for users.
@@ -231,7 +290,7 @@ def _export_graph(st, folder: Path) -> None:
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
             _torch_module(st),
-            (ids, mask),
+            _example_inputs(),
             input_names=["input_ids", "attention_mask"],
             output_names=["sentence_vector"],
             dynamic_shapes=shapes,
@@ -242,24 +301,48 @@ def _export_graph(st, folder: Path) -> None:
     _check_weights_name(folder)
 
 
+def _onnx_load(path: Path):
+    import onnx
+
+    return onnx.load(str(path))
+
+
+def _save_with_weights_apart(model, folder: Path) -> None:
+    """GRAPH and its weights in WEIGHTS, which ONNX Runtime memory-maps."""
+    import onnx
+
+    (folder / WEIGHTS).unlink(missing_ok=True)  # onnx appends to an existing weights file
+    onnx.save_model(
+        model, str(folder / GRAPH), save_as_external_data=True, all_tensors_to_one_file=True, location=WEIGHTS
+    )
+    _check_weights_name(folder)
+
+
 def _check_weights_name(folder: Path) -> None:
     if not (folder / WEIGHTS).is_file():
         raise WhodecidesError(f"The ONNX exporter did not write its weights to {WEIGHTS} as expected.")
 
 
-def _fuse(folder: Path) -> bool:
-    """ONNX Runtime's fused attention, layer-norm and GELU kernels (onnxscript's rewriter): ~10% faster here."""
+def _fuse(folder: Path, st) -> bool:
+    """ONNX Runtime's transformer optimizer: BERT's attention (one QKV matmul per layer), embeddings + layer norm
+    and bias + GELU become single fused kernels. Not SkipLayerNormalization (SLOW_FUSIONS)."""
     try:
-        import onnx_ir as ir
-        from onnxscript.rewriter.ort_fusions import optimize_for_ort
+        from onnxruntime.transformers.fusion_options import FusionOptions
+        from onnxruntime.transformers.optimizer import optimize_model
 
-        model, _ = optimize_for_ort(ir.load(str(folder / GRAPH)))
-        fused = folder / ".fused"
-        fused.mkdir(exist_ok=True)
-        ir.save(model, str(fused / GRAPH), external_data=WEIGHTS)  # reads the weights from the plain graph's file
-        for name in (GRAPH, WEIGHTS):
-            os.replace(fused / name, folder / name)
-        fused.rmdir()
+        options = FusionOptions("bert")
+        options.enable_skip_layer_norm = False
+        config = st[0].auto_model.config
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints shape-inference failures it recovers from
+            optimized = optimize_model(
+                str(folder / GRAPH),
+                model_type="bert",
+                num_heads=int(getattr(config, "num_attention_heads", 0)),  # 0: read from the graph
+                hidden_size=int(getattr(config, "hidden_size", 0)),
+                optimization_options=options,
+                opt_level=0,  # its fusions only: ONNX Runtime's own run in _ort_optimize
+            )
+        _save_with_weights_apart(optimized.model, folder)
         return True
     except Exception as exc:  # noqa: BLE001 - an unknown architecture: the plain graph is still right
         log.warning("ONNX fusions skipped (%s: %s)", type(exc).__name__, exc)
