@@ -102,6 +102,10 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         ("who signs the NDA the supplier sent over?", "legal"),
         ("who's getting the cake for Priya's farewell?", "Parties"),
         ("thanks a ton, that clears it up!", "Ask me"),
+        # Personal expenses and pay, even next to product words (a product summit, a customer workshop).
+        ("who approves my expense claim for the roadmap offsite?", "facilities"),
+        ("can I get reimbursed for the taxi to the customer workshop?", "facilities"),
+        ("who approves the learning budget for my kubernetes course?", "HR"),
     ],
 )
 def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint_word: str) -> None:
