@@ -112,3 +112,11 @@ def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint
     ans = answerer.answer(question)
     assert ans.recommendation == "UNKNOWN" and ans.hint
     assert hint_word.lower() in ans.hint.lower()
+
+
+def test_who_to_convince_about_a_request_is_the_backlog_owner(answerer) -> None:
+    # The source: whoever wants a change in the backlog has to convince the PO. "Who do they need to convince?"
+    # asks for that person, whatever the request is about (a pen test finding reads as bug hunting otherwise).
+    ans = answerer.answer("the data team wants their churn dashboard in the next sprint. who do they need to convince?")
+    assert ans.recommendation == "PO"
+    assert "po-backlog-change-request" in [r.id for r in ans.rules]
