@@ -17,7 +17,7 @@ from bot.decide import Evidence, Recommendation, decide
 from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
-from bot.message import is_vague, read_message
+from bot.message import is_vague, names_little, read_message
 from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
 from bot.retrieval import Hit, Retriever
 from bot.router import Router, question_text
@@ -40,6 +40,7 @@ RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later cit
 MODIFIER_STEP = 0.25  # ... after a modifier (company size, no Scrum): its first three citations lead
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
+AFTER_READINGS = 2  # ... and with at most this many of the sentences after it (a question asked first)
 MAX_STORY_READINGS = 6  # a vague ask is read with at most this many sentences of the story (encoded together)
 
 HINT = (
@@ -191,7 +192,8 @@ class Answerer:
         # A vague ask leans on the story ("whose call is the tech?", "who should it be?"): read it with each of the
         # sentences before it too, and keep the reading the router is surest of. On the tuning halves this got
         # 1 (trial) and 3 (trial2) more right than reading it with the sentence right before only.
-        story = msg.story[-MAX_STORY_READINGS:] if msg.story and is_vague(ask) else ()
+        after = msg.after[:AFTER_READINGS] if names_little(ask) else ()
+        story = (*msg.story[-MAX_STORY_READINGS:], *after) if is_vague(ask) else ()
         r, *wider = self.readings([ask, *(f"{sentence} {ask}" for sentence in story)], whole)
         for w in wider:
             if self._top(w) > self._top(r):

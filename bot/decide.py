@@ -24,6 +24,7 @@ MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items 
 TRIGGER_WEIGHT = 0.35  # a full-strength trigger (three words) adds this much to an area's router probability
 TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
+PERSONAL_WEIGHT = 0.3  # "my expense claim", "my vacation days": a personal matter, whatever product word is near
 TECH_CHOICE_WEIGHT = 1.3  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py): it
 # outweighs any product word beside it (a router probability plus a trigger); 0.8 left "which charting lib for the
 # roadmap view, d3 or recharts?" with the roadmap. No false fire moved on the tuning halves or on trial3.
@@ -281,20 +282,31 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     build_cue = asks_how_to_build(topic)
     tech_choice = asks_technical_choice(unquote(topic))
     probabilities = evidence.probabilities
+    mine = _personal(topic)
     out = []
     for i, item in enumerate((*book.rules, *book.outside)):
         p = probabilities.get(item.id, 0.0)
         if i < n_rules:
-            t = hits[item.id].strength if item.id in hits else 0.0
+            t, where = (hits[item.id].strength if item.id in hits else 0.0), -1
         else:
-            t = _strength_of(seq, item.triggers, fired.get(i, ()))[0]
+            t, where = _strength_of(seq, item.triggers, fired.get(i, ()))
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
+        if i >= n_rules and where >= 0 and item.triggers[where][0] in mine:
+            bonus += PERSONAL_WEIGHT
         if item.id == TEAM_HOW:
             bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=lambda c: (c.score, getattr(c.item, "priority", 1)), reverse=True)
     return out
+
+
+_MY = re.compile(r"\bmy\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+
+
+def _personal(topic: str) -> frozenset[str]:
+    """The words right after "my": "approve my vacation days for the sprint" → {vacat, day, sprint}."""
+    return frozenset(t for m in _MY.finditer(fold(topic)) for t in rule_tokens(m.group(1)))
 
 
 def weak_keyword_only(question: str) -> bool:

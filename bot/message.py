@@ -48,6 +48,7 @@ class Message:
     ask: str  # the sentence(s) that ask: what the decision is read from
     sentences: tuple[str, ...]
     story: tuple[str, ...] = ()  # the sentences before the ask: read with it when it is vague (bot/answer.py)
+    after: tuple[str, ...] = ()  # the sentences after it: "is this a PM thing? Budget review is next week…"
 
     @property
     def context(self) -> str:
@@ -72,7 +73,12 @@ def is_vague(sentence: str) -> bool:
     """Names too little to be read alone: at most two content words, or a pointing word and at most four
     ("whose call is the tech?", "if the board turns into a mess, who's on the hook for it?")."""
     content = _content(sentence)
-    return len(content) <= 2 or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) <= 4)
+    return names_little(sentence) or (any(w in _POINTS_BACK for w in words(sentence)) and len(content) <= 4)
+
+
+def names_little(sentence: str) -> bool:
+    """At most two content words: "is this a PM thing?", "who should own it?"."""
+    return len(_content(sentence)) <= 2
 
 
 def points_back(sentence: str) -> bool:
@@ -129,4 +135,4 @@ def read_message(text: str) -> Message:
         if not (_is_status(sentences[start]) and start > 0):
             borrowed.insert(0, start)
     ask = " ".join(sentences[i] for i in borrowed)
-    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]))
+    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]), tuple(sentences[idx + 1 :]))

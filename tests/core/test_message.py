@@ -98,6 +98,31 @@ def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> N
     assert ans.recommendation == "TEAM"
 
 
+def test_the_sentences_after_a_question_asked_first_are_kept() -> None:
+    msg = read_message("Is this a PM thing? Finance wants a forecast for the add-on. Thanks!")
+    assert msg.ask == "Is this a PM thing?"
+    assert msg.story == ()
+    assert msg.after == ("Finance wants a forecast for the add-on.", "Thanks!")
+
+
+def test_a_question_asked_first_is_read_with_the_story_after_it(answerer) -> None:
+    # Slack people often ask first and explain after. Alone, "is this a team thing?" names no decision.
+    alone = answerer.answer("is this a team thing?")
+    ans = answerer.answer(
+        "is this a team thing? We might move the session store to Redis or keep it in Postgres. Thanks in advance"
+    )
+    assert alone.recommendation != "TEAM"
+    assert ans.recommendation == "TEAM"
+
+
+def test_only_an_ask_that_names_almost_nothing_reads_the_sentences_after_it(answerer) -> None:
+    # "feeding back on the roadmap" names its decision: a technical sentence after it must not take over.
+    ask = "Who should be giving feedback on the roadmap when it looks off?"
+    alone = answerer.answer(ask)
+    ans = answerer.answer(f"{ask} We might move the session store to Redis or keep it in Postgres.")
+    assert ans.recommendation == alone.recommendation != "TEAM"
+
+
 @pytest.mark.parametrize(
     ("text", "plain"),
     [

@@ -102,9 +102,21 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         ("who signs the NDA the supplier sent over?", "legal"),
         ("who's getting the cake for Priya's farewell?", "Parties"),
         ("thanks a ton, that clears it up!", "Ask me"),
+        # Personal expenses and pay, even next to product words (a product summit, a customer workshop).
+        ("who approves my expense claim for the roadmap offsite?", "facilities"),
+        ("can I get reimbursed for the taxi to the customer workshop?", "facilities"),
+        ("who approves the learning budget for my kubernetes course?", "HR"),
     ],
 )
 def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint_word: str) -> None:
     ans = answerer.answer(question)
     assert ans.recommendation == "UNKNOWN" and ans.hint
     assert hint_word.lower() in ans.hint.lower()
+
+
+def test_who_to_convince_about_a_request_is_the_backlog_owner(answerer) -> None:
+    # The source: whoever wants a change in the backlog has to convince the PO. "Who do they need to convince?"
+    # asks for that person, whatever the request is about (a pen test finding reads as bug hunting otherwise).
+    ans = answerer.answer("the data team wants their churn dashboard in the next sprint. who do they need to convince?")
+    assert ans.recommendation == "PO"
+    assert "po-backlog-change-request" in [r.id for r in ans.rules]
