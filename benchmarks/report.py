@@ -59,7 +59,8 @@ def _floor_rows(f: dict, met: dict) -> list[Row]:
         ("2. encode p50, 1 thread: ONNX fp32 / numpy", f"{one['onnx_fp32']} / {one['numpy']} ms", "", ""),
         (
             "2. encode floor: ONNX fp32 p50 ÷ numpy p50, 1 thread",
-            f"{f['ratio_1']}×",
+            f"{f['ratio_1']}×"
+            + (" (fifths of the run: {}–{}×)".format(*f["ratio_1_chunks"]) if "ratio_1_chunks" in f else ""),
             "≤ 0.5×",
             _verdict(met["encode_floor"]),
         ),

@@ -49,8 +49,8 @@ def warm_section(rounds: int) -> dict:
     }
 
 
-def _interleaved(encoders: dict[str, object], rounds: int) -> dict[str, float]:
-    """p50 in ms of encode([q]) for each encoder, one question at a time, the encoders taking turns."""
+def _interleaved(encoders: dict[str, object], rounds: int) -> dict[str, list[float]]:
+    """Seconds per encode([q]) for each encoder, one question at a time, the encoders taking turns."""
     times: dict[str, list[float]] = {name: [] for name in encoders}
     for q in QUESTIONS:
         for enc in encoders.values():
@@ -61,7 +61,18 @@ def _interleaved(encoders: dict[str, object], rounds: int) -> dict[str, float]:
             t = time.perf_counter()
             enc.encode([q])  # type: ignore[attr-defined]
             times[name].append(time.perf_counter() - t)
+    return times
+
+
+def _p50s(times: dict[str, list[float]]) -> dict[str, float]:
     return {name: ms(pct(s, 50)) for name, s in times.items()}
+
+
+def _ratio_spread(a: list[float], b: list[float], chunks: int = 5) -> list[float]:
+    """Lowest and highest p50(a) ÷ p50(b) over consecutive chunks of the run: how much the ratio moved in it."""
+    size = len(a) // chunks
+    ratios = [pct(a[i : i + size], 50) / pct(b[i : i + size], 50) for i in range(0, size * chunks, size)]
+    return [round(min(ratios), 3), round(max(ratios), 3)]
 
 
 def _int8_encoder(index_dir: Path, into: Path) -> Path:
@@ -118,9 +129,10 @@ def encode_floor_section(rounds: int) -> dict:
         int8 = OnnxEncoder(_int8_encoder(index_dir, tmp / "int8-encoder"))
         numpy_enc = NumpyEncoder(resolve_model(None), blas_threads=None)
         with threadpool_limits(limits=1, user_api="blas"):
-            one = _interleaved({"onnx_fp32": fp32, "numpy": numpy_enc, "onnx_int8": int8}, rounds)
+            times = _interleaved({"onnx_fp32": fp32, "numpy": numpy_enc, "onnx_int8": int8}, rounds)
+        one, spread = _p50s(times), _ratio_spread(times["onnx_fp32"], times["numpy"])
         with threadpool_limits(limits=2, user_api="blas"):
-            two = _interleaved({"onnx_fp32": fp32_2, "numpy": numpy_enc}, rounds // 2)
+            two = _p50s(_interleaved({"onnx_fp32": fp32_2, "numpy": numpy_enc}, rounds // 2))
         want, got = fp32.encode(list(QUESTIONS)), int8.encode(list(QUESTIONS))
         log("  encode floor: eval sets with fp32 and int8 …")
         evals = {}
@@ -133,7 +145,8 @@ def encode_floor_section(rounds: int) -> dict:
         "rounds": rounds,
         "threads_1": one,
         "threads_2": two,
-        "ratio_1": round(one["onnx_fp32"] / one["numpy"], 2),
+        "ratio_1": round(one["onnx_fp32"] / one["numpy"], 3),  # 3 places: rounding must not decide the goal
+        "ratio_1_chunks": spread,  # the ratio over each fifth of the rounds: lowest, highest
         "ratio_2": round(two["onnx_fp32"] / two["numpy"], 2),
         "int8_min_cosine": round(float(np.min(np.sum(want * got, axis=1))), 4),
         "eval": evals,
