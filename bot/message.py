@@ -106,6 +106,18 @@ _STATUS = re.compile(
 )
 
 
+# "nobody on the team knows who sets that", "a new hire asked which of them…": the lead-in is not the question.
+_LEAD_IN = re.compile(
+    r"^.{0,120}?\b(?:knows?|knew|sure|wonder(?:s|ed|ing)?|tell\s+(?:me|us)|idea|clue|asked|asking|ask(?:s|ed)?\s+me|"
+    r"figure\s+out|find\s+out|confused\s+about|unclear)\s+(?=(?:who|whose|who's|which\s+of)\b)",
+    re.I,
+)
+
+
+def _without_lead_in(sentence: str) -> str:
+    return _LEAD_IN.sub("", sentence, count=1)
+
+
 def _is_status(sentence: str) -> bool:
     return bool(_STATUS.search(sentence))
 
@@ -128,6 +140,7 @@ def read_message(text: str) -> Message:
     elif is_vague(sentences[idx]):
         # An afterthought ("no rush, just want to know who to loop in") after the real question: take the question.
         idx = next((i for i in range(idx - 1, -1, -1) if _is_full_question(sentences[i])), idx)
+    sentences[idx] = _without_lead_in(sentences[idx])
     start, borrowed = idx, [idx]
     while start > 0 and points_back(" ".join(sentences[i] for i in borrowed)):
         start -= 1

@@ -98,6 +98,34 @@ def test_a_vague_ask_finds_its_decision_further_back_in_the_story(answerer) -> N
     assert ans.recommendation == "TEAM"
 
 
+@pytest.mark.parametrize(
+    ("text", "ask"),
+    [
+        (
+            "what KPI should search move? nobody on the team knows who sets that",
+            "what KPI should search move? who sets that",
+        ),
+        ("A new hire asked which of them runs the demos.", "A new hire asked which of them runs the demos."),
+        (
+            "Hi all. A new hire asked me which of you signs off the demo script.",
+            "which of you signs off the demo script.",
+        ),
+        ("Two plans now. I wonder who decides the price.", "who decides the price."),
+    ],
+)
+def test_a_lead_in_before_who_is_not_part_of_the_ask(text: str, ask: str) -> None:
+    # A single sentence is read whole (the topic drops its frame); in a message, "nobody knows who…" is trimmed.
+    assert read_message(text).ask == ask
+
+
+def test_a_trimmed_ask_that_points_back_is_read_with_the_question_before_it(answerer) -> None:
+    ans = answerer.answer(
+        "quick one: what retention target is the onboarding revamp meant to hit? "
+        "honestly nobody here knows who sets that"
+    )
+    assert ans.recommendation == "PM"
+
+
 def test_the_sentences_after_a_question_asked_first_are_kept() -> None:
     msg = read_message("Is this a PM thing? Finance wants a forecast for the add-on. Thanks!")
     assert msg.ask == "Is this a PM thing?"

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.router import CACHE, Router, cross_validate, known_words, training_set
+from bot.router import CACHE, Router, cross_validate, known_words, question_text, training_set
 from bot.rules import load_rules
 
 BOOK = load_rules()
@@ -85,3 +85,28 @@ def test_why_shows_the_closest_example_for_a_match_by_meaning(answerer) -> None:
     assert "closest example" in render_text(ans)
     why = str(render_why(ans).blocks)
     assert "closest example of this area" in why
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("should the CTA say 'Start trial' or 'Try free'?", "should the CTA say one wording or another"),
+        ('does the banner read "Free for 30 days" or "Try it free"?', "does the banner read one wording or another"),
+        # A name and a long claim keep their words: naming a plan and positioning are not UI wording.
+        ("should the plan be called 'Pro' or 'Plus'?", "should the plan be called 'Pro' or 'Plus'"),
+        (
+            "are we 'the simplest CRM for freelancers' or 'a suite'?",
+            "are we 'the simplest CRM for freelancers' or 'a suite'",
+        ),
+    ],
+)
+def test_two_quoted_wordings_a_screen_says_are_read_as_a_wording_choice(text: str, read: str) -> None:
+    assert question_text(text, frozenset({"cta", "crm"})) == read
+
+
+def test_a_wording_choice_is_the_product_owners_whatever_the_words_say(answerer) -> None:
+    # The source's own example: "should this button say 'Buy' or 'Purchase'?" goes to the PO. Read literally,
+    # "Go Pro" and "Unlock premium" would make it a pricing question.
+    ans = answerer.answer("should the upgrade button say 'Go Pro' or 'Unlock premium'?")
+    assert ans.recommendation == "PO"
+    assert ans.rules[0].id == "po-ui-details"

@@ -120,3 +120,13 @@ def test_who_to_convince_about_a_request_is_the_backlog_owner(answerer) -> None:
     ans = answerer.answer("the data team wants their churn dashboard in the next sprint. who do they need to convince?")
     assert ans.recommendation == "PO"
     assert "po-backlog-change-request" in [r.id for r in ans.rules]
+
+
+def test_delegation_told_as_a_story_cites_that_the_po_stays_accountable(answerer) -> None:
+    ans = answerer.answer(
+        "Priya (our PO) is off for three weeks, so she asked Jonas from the dev team to groom and order the backlog "
+        "while she's away. If it goes sideways, who answers for it?"
+    )
+    assert ans.recommendation == "PO"
+    assert "po-delegation" in [r.id for r in ans.rules]
+    assert any("remains accountable" in p.text for p in ans.passages[:3])
