@@ -36,8 +36,8 @@ CONFIG = "encoder.json"
 FILES = (GRAPH, WEIGHTS, TOKENIZER, CONFIG)
 FORMAT = 2  # 2: TorchScript export, ONNX Runtime's fused attention, no SkipLayerNormalization
 MIN_COSINE = 0.999  # an export that strays further from sentence-transformers is refused
-# ONNX Runtime's CPU SkipLayerNormalization kernel takes ~40 µs for a short question where the Add and
-# LayerNormalization it replaces take ~8 µs: 12 of them were ~10% of an encode (benchmarks/NOTES.md).
+# ONNX Runtime's CPU SkipLayerNormalization kernel takes ~40 µs for a short question where the Adds and the
+# LayerNormalization it replaces take ~8 µs: without its 12 calls a warm encode is ~13% faster (benchmarks/NOTES.md).
 SLOW_FUSIONS = ("SkipLayerNormFusion",)
 PROBES = (
     "Who decides the price of the enterprise tier, the PO or the PM?",
@@ -239,7 +239,7 @@ def _export_graph(st, folder: Path) -> str:
         return "dynamo"
 
 
-def _example_inputs():
+def _example_inputs() -> tuple:
     import torch
 
     ids = torch.tensor([[101, 2040, 7288, 102, 0], [101, 2040, 7288, 1996, 102]], dtype=torch.int64)
@@ -250,7 +250,8 @@ def _export_torchscript(st, folder: Path) -> None:
     """torch's TorchScript exporter, which torch deprecates in favour of the dynamo one (`_export_dynamo`) but
     still ships, and which Optimum and ONNX Runtime's own BERT tooling use. Chosen on measurement: ONNX
     Runtime's transformer optimizer recognises BERT's attention and embeddings in this graph, not in the dynamo
-    export, and one question then encodes ~9% faster (benchmarks/NOTES.md, "Encode floor")."""
+    export, and in the benchmark's setting the result encodes a question ~5% faster than the dynamo export
+    without SkipLayerNormalization (benchmarks/NOTES.md, "Encode floor")."""
     import torch
 
     raw = folder / ".torchscript" / GRAPH
