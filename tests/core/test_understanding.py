@@ -130,3 +130,11 @@ def test_delegation_told_as_a_story_cites_that_the_po_stays_accountable(answerer
     assert ans.recommendation == "PO"
     assert "po-delegation" in [r.id for r in ans.rules]
     assert any("remains accountable" in p.text for p in ans.passages[:3])
+
+
+def test_feedback_from_users_asked_as_po_or_pm_is_both_roles(answerer) -> None:
+    # The PM gathers customers' feedback (Concise); "the PO should also be getting feedback from customers" (glossary).
+    ans = answerer.answer("is user feedback only for the PM to gather, or should the PO be getting it too?")
+    assert ans.recommendation == "SHARED"
+    cited = [c.quote for r in ans.rules for c in r.citations]
+    assert "The PO should also be getting feedback from customers on the product." in cited
