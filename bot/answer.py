@@ -270,7 +270,11 @@ class Answerer:
             step = MODIFIER_STEP if rec.rules and rec.rules[0].id in self._modifier_ids else RULE_STEP
             for rank, rule in enumerate(rec.rules):
                 for i, cit in enumerate(rule.citations):
-                    for cid in self._quote_chunks.get((cit.doc, cit.quote), []):
+                    # A quote held by several chunks (a list heading each list chunk repeats) is one citation:
+                    # its best-retrieved chunk stands for it, so it cannot push the other rules' citations out.
+                    cids = self._quote_chunks.get((cit.doc, cit.quote), [])
+                    if cids:
+                        cid = max(cids, key=lambda c: scored.get(c, 0.0))
                         cited[cid] = max(cited.get(cid, 0.0), 1.0 - step * rank - 0.1 * i)
             for cid, weight in cited.items():
                 scored[cid] = 1.0 + weight + 0.05 * scored.get(cid, 0.0)

@@ -241,9 +241,26 @@ def _rule_hits(topic: str, seq: Sequence[str], fired: dict[int, list[int]], book
     return hits
 
 
+# Before a quote, these make it wording under discussion; other quotes are scare quotes ("what 'success' means").
+_WORDING_CUE = re.compile(
+    r"\b(?:say|says|said|read|reads|show|shows|display|displays|label(?:led|ed)?|call(?:ed)?|name(?:d)?|title(?:d)?|"
+    r"text|copy|wording|button|headline|tagline|slogan|cta|heading|message|placeholder|from|to|or|vs|versus|and)"
+    r"\W{0,3}$",
+    re.I,
+)
+
+
 def unquote(text: str) -> str:
-    """Quoted words are wording under discussion ("should the button say 'Start free trial'?"), not the topic."""
-    return _QUOTED.sub(" the wording ", text)
+    """Quoted words are wording under discussion ("should the button say 'Start free trial'?"), not the topic; a
+    single quoted word with no such cue is a scare quote and stays a word ("who defines what 'success' means?")."""
+
+    def repl(m: re.Match[str]) -> str:
+        inner = m.group(2)
+        if " " not in inner.strip() and not _WORDING_CUE.search(text[: m.start()]):
+            return inner
+        return " the wording "
+
+    return _QUOTED.sub(repl, text)
 
 
 def asks_how_to_build(topic: str) -> bool:

@@ -3,7 +3,7 @@ long messages and decoys, typos, and "not sure" on purpose."""
 
 import pytest
 
-from bot.decide import asks_how_to_build
+from bot.decide import asks_how_to_build, unquote
 
 STORY = (
     "Context first, sorry it's long. We're the payments squad, six engineers and a designer, and this quarter "
@@ -130,3 +130,31 @@ def test_delegation_told_as_a_story_cites_that_the_po_stays_accountable(answerer
     assert ans.recommendation == "PO"
     assert "po-delegation" in [r.id for r in ans.rules]
     assert any("remains accountable" in p.text for p in ans.passages[:3])
+
+
+def test_feedback_from_users_asked_as_po_or_pm_is_both_roles(answerer) -> None:
+    # The PM gathers customers' feedback (Concise); "the PO should also be getting feedback from customers" (glossary).
+    ans = answerer.answer("is user feedback only for the PM to gather, or should the PO be getting it too?")
+    assert ans.recommendation == "SHARED"
+    cited = [c.quote for r in ans.rules for c in r.citations]
+    assert "The PO should also be getting feedback from customers on the product." in cited
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("who defines what 'success' means", "who defines what success means"),
+        ("our 'MVP' is huge", "our MVP is huge"),
+        ("should the button say 'Buy' or 'Purchase'", "should the button say  the wording  or  the wording "),
+        ("the label 'Export' is confusing", "the label  the wording  is confusing"),
+        ("we call it 'the quick path' internally", "we call it  the wording  internally"),
+    ],
+)
+def test_a_single_scare_quoted_word_stays_a_word_but_wording_under_discussion_does_not(text: str, read: str) -> None:
+    assert unquote(text) == read
+
+
+def test_scare_quotes_do_not_turn_a_success_question_into_a_wording_question(answerer) -> None:
+    ans = answerer.answer("who decides what 'success' means for the checkout redesign?")
+    assert ans.recommendation == "PM"
+    assert ans.rules[0].id == "pm-success-metrics"
