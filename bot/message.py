@@ -127,12 +127,17 @@ def _is_full_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") and bool(_ASKS.search(sentence)) and not is_vague(sentence)
 
 
+# "POS terminals" is point of sale; the plural of PO is written "POs".
+_POINT_OF_SALE = re.compile(r"\bPOS\b")
+
+
 def read_message(text: str) -> Message:
     text = unmark(text)
     folded = " ".join(text.split())
-    sentences = split_sentences(text) or [folded]
+    read = _POINT_OF_SALE.sub("point-of-sale", text)
+    sentences = split_sentences(read) or [" ".join(read.split())]
     if len(sentences) == 1:
-        return Message(folded, folded, tuple(sentences))
+        return Message(folded, " ".join(read.split()), tuple(sentences))
     # The last sentence that asks "who" is the question; a bare "?" sentence only when none does.
     idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
     if idx is None:

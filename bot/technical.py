@@ -78,14 +78,22 @@ def _term_at(tokens: list[str], i: int) -> bool:
     return False
 
 
+# Words that end the noun phrase of an alternative: "a headless UI lib for the modals" stops at "for".
+_PHRASE_END = frozenset("for to in on at of from by with whose who which that so but and or vs versus is are".split())
+
+
 def _alternatives(tokens: list[str]) -> bool:
-    """A technical term right beside "or", "vs" or "versus", or inside "between X and Y"."""
+    """A technical term in the noun phrase beside "or", "vs" or "versus" ("a one-off backfill job", "Redis"), or
+    inside "between X and Y"."""
     for i, tok in enumerate(tokens):
         if tok in ("or", "vs", "vs.", "versus"):
             j = i + 1
             while j < len(tokens) and tokens[j] in _FILLER:
                 j += 1
-            if _term_at(tokens, i - 1) or _term_at(tokens, j):
+            right = j
+            while right < min(j + 3, len(tokens)) and tokens[right] not in _PHRASE_END:
+                right += 1
+            if _term_at(tokens, i - 1) or any(_term_at(tokens, k) for k in range(j, max(right, j + 1))):
                 return True
         if tok == "between":
             window = tokens[i + 1 : i + 8]

@@ -126,6 +126,15 @@ def test_a_trimmed_ask_that_points_back_is_read_with_the_question_before_it(answ
     assert ans.recommendation == "PM"
 
 
+def test_pos_in_capitals_is_point_of_sale_not_product_owners() -> None:
+    assert (
+        read_message("who prices the POS terminals, PM or PO?").ask
+        == "who prices the point-of-sale terminals, PM or PO?"
+    )
+    assert read_message("our POs and PMs disagree").ask == "our POs and PMs disagree"
+    assert read_message("Hi. The POS app is slow. Who owns it?").text == "Hi. The POS app is slow. Who owns it?"
+
+
 def test_the_sentences_after_a_question_asked_first_are_kept() -> None:
     msg = read_message("Is this a PM thing? Finance wants a forecast for the add-on. Thanks!")
     assert msg.ask == "Is this a PM thing?"

@@ -23,6 +23,10 @@ from bot.topic import mask_names
         "what database for the new loyalty feature?",
         "what should the retry timeout on the partner sync be?",
         "how many story points is the onboarding email ticket?",
+        # The term is the head of the alternative's noun phrase, not the word right after "or".
+        "for the orders table: change it in place or a one-off backfill job?",
+        "native selects or a headless component lib for the filters, whose call?",
+        "strategy pattern vs a plain lookup table for the discount rules?",
         "should we rewrite the export service in golang?",
         "the timeline view stutters, draw it with canvas or keep SVG?",
         "checkout is throwing 500s after the deploy: rollback or hotfix forward?",
@@ -47,6 +51,8 @@ def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
         "what should the tagline on the landing page be?",
         "how many customers asked for dark mode?",
         "in our case who should own the dev queue vs the market side?",  # the team's work queue, not a broker
+        "the mobile app or a new pricing page for the spring campaign?",  # products, not tools
+        "should the webinar go out to trial users or paying customers?",
         "do we roll back the price increase or keep it?",
         "business model canvas or a one-pager for the investor pitch?",
     ],
