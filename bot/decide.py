@@ -24,7 +24,9 @@ MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items 
 TRIGGER_WEIGHT = 0.35  # a full-strength trigger (three words) adds this much to an area's router probability
 TRIGGER_FULL = 3.0  # trigger strength (words matched) counted as full
 BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to the team's technical area
-PERSONAL_WEIGHT = 0.3  # "my expense claim", "my vacation days": a personal matter, whatever product word is near
+# "my expense claim", "my vacation days", or an outside phrase ("expense reports") stronger than any rule's trigger:
+# a personal or company matter, whatever product word is near ("…for the roadmap offsite", "…for client dinners").
+PERSONAL_WEIGHT = 0.3
 TECH_CHOICE_WEIGHT = 1.3  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py): it
 # outweighs any product word beside it (a router probability plus a trigger); 0.8 left "which charting lib for the
 # roadmap view, d3 or recharts?" with the roadmap. No false fire moved on the tuning halves or on trial3.
@@ -300,6 +302,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     tech_choice = asks_technical_choice(unquote(topic))
     probabilities = evidence.probabilities
     mine = _personal(topic)
+    strongest = max((h.strength for h in hits.values()), default=0.0)
     out = []
     for i, item in enumerate((*book.rules, *book.outside)):
         p = probabilities.get(item.id, 0.0)
@@ -308,7 +311,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
         else:
             t, where = _strength_of(seq, item.triggers, fired.get(i, ()))
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
-        if i >= n_rules and where >= 0 and item.triggers[where][0] in mine:
+        if i >= n_rules and where >= 0 and (item.triggers[where][0] in mine or t >= max(2.0, strongest + 0.5)):
             bonus += PERSONAL_WEIGHT
         if item.id == TEAM_HOW:
             bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)

@@ -246,3 +246,17 @@ def test_when_the_context_decides_its_sources_lead_the_passages(answerer) -> Non
     quotes = [" ".join(c.quote.split()).lower() for c in modifier.citations]
     top = [" ".join(p.text.split()).lower() for p in ans.passages[:3]]
     assert all(any(q in t for q in quotes) for t in top)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "who handles expense reports for client dinners?",  # an outside phrase, no rule trigger
+        "who approves my expense claim for the roadmap offsite?",  # "my" before it, a rule trigger beside it
+    ],
+)
+def test_a_personal_or_company_matter_outweighs_a_product_reading_of_the_router(q: str) -> None:
+    # The router reads "client dinners" as revenue and "roadmap" as the PM's; the outside phrase is precise.
+    router = {"pm-business-case": 0.55, "pm-roadmap": 0.05, "out-workplace": 0.2}
+    rec = decide(q, topic_of(q), Evidence((), True, probabilities=router), BOOK)
+    assert rec is not None and rec.owner == "UNKNOWN"

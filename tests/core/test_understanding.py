@@ -106,6 +106,7 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         ("who approves my expense claim for the roadmap offsite?", "facilities"),
         ("can I get reimbursed for the taxi to the customer workshop?", "facilities"),
         ("who approves the learning budget for my kubernetes course?", "HR"),
+        ("who processes expense claims for the customer dinners?", "facilities"),
     ],
 )
 def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint_word: str) -> None:
