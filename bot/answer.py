@@ -40,8 +40,8 @@ RULE_STEP = 0.1  # each later rule's citations rank this much lower (a later cit
 MODIFIER_STEP = 0.25  # ... after a modifier (company size, no Scrum): its first three citations lead
 ON_TOPIC_COSINE = 0.40  # below this, with no rule firing, the question is not about these roles
 ENGLISH_SHARE = 0.5
-AFTER_READINGS = 2  # ... and with at most this many of the sentences after it (a question asked first)
 MAX_STORY_READINGS = 6  # a vague ask is read with at most this many sentences of the story (encoded together)
+AFTER_READINGS = 2  # ... and with at most this many of the sentences after it (a question asked first)
 
 HINT = (
     "I answer who decides product questions (Product Owner, Product Manager or the Development Team): "
@@ -191,7 +191,8 @@ class Answerer:
         whole = with_background(msg.text, context)  # a thread's earlier messages: context for the modifiers
         # A vague ask leans on the story ("whose call is the tech?", "who should it be?"): read it with each of the
         # sentences before it too, and keep the reading the router is surest of. On the tuning halves this got
-        # 1 (trial) and 3 (trial2) more right than reading it with the sentence right before only.
+        # 1 (trial) and 3 (trial2) more right than reading it with the sentence right before only. An ask that
+        # names almost nothing is also read with the sentences after it ("is this a PM thing? Budget review is…").
         after = msg.after[:AFTER_READINGS] if names_little(ask) else ()
         story = (*msg.story[-MAX_STORY_READINGS:], *after) if is_vague(ask) else ()
         r, *wider = self.readings([ask, *(f"{sentence} {ask}" for sentence in story)], whole)

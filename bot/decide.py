@@ -325,7 +325,7 @@ _MY = re.compile(r"\bmy\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 
 
 def _personal(topic: str) -> frozenset[str]:
-    """The words right after "my": "approve my vacation days for the sprint" → {vacat, day, sprint}."""
+    """The stems of the up to three words right after "my": "approve my vacation days for the sprint" → {vacat, day}."""
     return frozenset(t for m in _MY.finditer(fold(topic)) for t in rule_tokens(m.group(1)))
 
 
