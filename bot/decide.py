@@ -291,7 +291,8 @@ def matching_modifier(question: str, owner: str | None, book: RuleBook, ask: str
 # --- step 1: match -----------------------------------------------------------------------------------------------
 def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list[Candidate]:
     """Every area the ask may be about, fused score first."""
-    seq = rule_tokens(unquote(topic))
+    plain = unquote(topic)
+    seq = rule_tokens(plain)
     fired = _fired(seq, book)
     hits = {h.rule.id: h for h in _rule_hits(topic, seq, fired, book)}
     if hits and max(h.strength for h in hits.values()) <= 1.0 and weak_keyword_only(question):
@@ -299,7 +300,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     n_rules = len(book.rules)
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
-    tech_choice = asks_technical_choice(unquote(topic))
+    tech_choice = asks_technical_choice(plain)
     probabilities = evidence.probabilities
     mine = _personal(topic)
     strongest = max((h.strength for h in hits.values()), default=0.0)

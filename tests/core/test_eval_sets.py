@@ -82,22 +82,20 @@ def test_third_trial_set(answerer: Answerer) -> None:
     assert rep.recall >= 0.78, format_report(rep)
 
 
-@pytest.mark.parametrize(("half", "accuracy", "recall"), [("tune", 0.80, 0.70), ("check", 0.74, 0.58)])
-def test_fourth_trial_set_halves(answerer: Answerer, half: str, accuracy: float, recall: float) -> None:
-    """trial4.jsonl, a fourth independent writer's 120 messages: scored untouched when it arrived (0.808 / 0.704),
-    then only its tuning half was read. Guards a little under today's level (README has the figures)."""
-    cases = [c for c in read_cases(TRIAL4) if half_of(c["q"]) == half]
-    assert len(cases) >= 50
-    rep = evaluate(answerer, cases)
-    assert rep.accuracy >= accuracy, format_report(rep)
-    assert rep.recall >= recall, format_report(rep)
-
-
-@pytest.mark.parametrize(("half", "accuracy", "recall"), [("tune", 0.74, 0.74), ("check", 0.78, 0.74)])
-def test_fifth_trial_set_halves(answerer: Answerer, half: str, accuracy: float, recall: float) -> None:
-    """trial5.jsonl, a fifth writer's 120 messages, scored blind once the engine work was done (0.775 / 0.765);
-    then only its tuning half was read. Guards a little under today's level (README has the figures)."""
-    cases = [c for c in read_cases(TRIAL5) if half_of(c["q"]) == half]
+@pytest.mark.parametrize(
+    ("path", "half", "accuracy", "recall"),
+    [
+        (TRIAL4, "tune", 0.80, 0.70),
+        (TRIAL4, "check", 0.74, 0.58),
+        (TRIAL5, "tune", 0.74, 0.74),
+        (TRIAL5, "check", 0.78, 0.74),
+    ],
+)
+def test_fourth_session_trial_set_halves(answerer: Answerer, path, half: str, accuracy: float, recall: float) -> None:
+    """trial4.jsonl and trial5.jsonl, two more writers' 120 messages each: trial4 scored untouched when it arrived
+    (0.808 / 0.704), trial5 blind once the engine work was done (0.775 / 0.765); then only their tuning halves were
+    read. Guards a little under today's level (README has the figures)."""
+    cases = [c for c in read_cases(path) if half_of(c["q"]) == half]
     assert len(cases) >= 50
     rep = evaluate(answerer, cases)
     assert rep.accuracy >= accuracy, format_report(rep)
