@@ -186,6 +186,8 @@ class Recommendation:
 def _match(seq: Sequence[str], trig: Sequence[str]) -> tuple[bool, bool]:
     """Is `trig` an in-order subsequence of `seq` within a short span? And is it contiguous?"""
     n = len(trig)
+    if n == 1:  # the scan below finds a one-word trigger, contiguous, wherever the word is
+        return (True, True) if trig[0] in seq else (False, False)
     best = None
     for start, tok in enumerate(seq):
         if tok != trig[0]:
@@ -224,13 +226,16 @@ def _strength_of(seq: Sequence[str], triggers: Sequence[Sequence[str]], position
 
 
 def _fired(seq: Sequence[str], book: RuleBook) -> dict[int, list[int]]:
-    """Position in (*rules, *outside) → the positions of its triggers whose first word the question holds.
+    """Position in (*rules, *outside) → the positions of its triggers whose words the question all holds.
 
-    Through the book's index of first words, so an answer looks at those few triggers, not all ~1,100."""
+    Through the book's index of first words, so an answer looks at those few triggers, not all ~1,100; of those,
+    ~85% lack another of their words, so `_match` could not find them: a set test skips them."""
     out: dict[int, list[int]] = {}
-    for word in set(seq):
-        for item, trig in book.trigger_starts.get(word, ()):
-            out.setdefault(item, []).append(trig)
+    present = set(seq)
+    for word in present:
+        for item, trig, others in book.trigger_starts.get(word, ()):
+            if others <= present:
+                out.setdefault(item, []).append(trig)
     for positions in out.values():
         positions.sort()
     return out
