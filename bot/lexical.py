@@ -44,7 +44,7 @@ TERM_CACHE = 4096  # terms whose column is remembered (see _TableVocab)
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique of a 1-d array, without it: np.unique loads numpy.ma on first use, ~30 ms of a cold answer."""
-    out = np.sort(values)
+    out = np.sort(values, kind="stable")  # timsort: the lexical candidates are a few sorted runs, merged fast
     if len(out) > 1:
         out = out[np.concatenate(([True], out[1:] != out[:-1]))]
     return out
@@ -150,10 +150,13 @@ class LexicalIndex:
         if not parts:
             return Matches(np.zeros(0, np.int64), np.zeros(0, np.float32))
         ids = sorted_unique(np.concatenate(parts).astype(np.int64))
-        return Matches(ids, self.scores(cols, ids), self, cols)
+        return Matches(ids, self.scores(cols, ids, ascending=True), self, cols)
 
-    def scores(self, columns: Sequence[int], ids: np.ndarray) -> np.ndarray:
-        """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns."""
+    def scores(self, columns: Sequence[int], ids: np.ndarray, *, ascending: bool = False) -> np.ndarray:
+        """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns.
+
+        `ascending`: the ids are sorted and unique, so a posting list shorter than them is searched in them rather
+        than they in it (a bigram's few hundred chunks among a query's ~3,000 candidates: 8× fewer steps)."""
         out = np.zeros(len(ids), dtype=np.float32)
         if not len(ids):
             return out
@@ -161,10 +164,18 @@ class LexicalIndex:
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end == start:
                 continue
-            posting = self.indices[start:end]
-            pos = np.minimum(np.searchsorted(posting, ids), end - start - 1)
-            hit = posting[pos] == ids
-            out[hit] += self.data[start:end][pos[hit]]
+            posting, weights = self.indices[start:end], self.data[start:end]
+            if ascending and end - start < len(ids):
+                at = np.searchsorted(ids, posting)
+                np.minimum(at, len(ids) - 1, out=at)
+                found = ids[at] == posting
+                out[at[found]] += weights[found]  # distinct positions: a posting list holds a chunk once
+            else:
+                at = np.searchsorted(posting, ids)
+                np.minimum(at, end - start - 1, out=at)
+                # A chunk without the term adds 0.0, which leaves a (non-negative) float32 sum as it was; one
+                # masked assignment per term instead of three boolean selections.
+                out += np.where(posting[at] == ids, weights[at], np.float32(0.0))
         return out
 
 
