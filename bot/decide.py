@@ -17,7 +17,7 @@ from typing import NamedTuple
 from bot.results import ROLE_NAMES, Citation, Owner, RuleMatch
 from bot.router import Route
 from bot.rules import Modifier, Outside, Rule, RuleBook
-from bot.technical import asks_technical_choice
+from bot.technical import asks_technical_choice, names_technical
 from bot.textutil import fold, rule_tokens
 
 MAX_GAP = 3  # other words allowed inside a trigger's span ("order of the items in the backlog")
@@ -29,6 +29,10 @@ BUILD_CUE_WEIGHT = 0.25  # "how do we build it" / "X vs Y" in the ask, added to 
 # "my expense claim", "my vacation days", or an outside phrase ("expense reports") stronger than any rule's trigger:
 # a personal or company matter, whatever product word is near ("…for the roadmap offsite", "…for client dinners").
 PERSONAL_WEIGHT = 0.3
+# The ask names a technical thing without a choice ("who decides the retry strategy?", "rewrite the legacy PHP
+# admin?"): a nudge, not a verdict, as "the goal of the rewrite" or "over budget on the migration" are not the
+# team's. 0.4 moved nothing on the tuning halves and added 3 evidence hits on the check halves (0.2–0.4 swept).
+TECH_OBJECT_WEIGHT = 0.4
 TECH_CHOICE_WEIGHT = 1.3  # a choice between named technical alternatives ("Jest or Vitest", bot/technical.py): it
 # outweighs any product word beside it (a router probability plus a trigger); 0.8 left "which charting lib for the
 # roadmap view, d3 or recharts?" with the roadmap. No false fire moved on the tuning halves or on trial3.
@@ -66,6 +70,7 @@ _ASKS_WHO = re.compile(
 # "How it gets built": how we build / implement / wire / store …, or a choice between two named things.
 _HOW_BUILT = re.compile(
     r"\bhow\s+(?:do\s+|should\s+|would\s+|will\s+|can\s+|to\s+|we\s+)*(?:we\s+|i\s+|they\s+|you\s+)?"
+    r"(?:actually\s+|really\s+|best\s+|even\s+|just\s+)?"
     r"(?:build|implement|wire|architect|structure|code|store|model|host|deploy|scale|test|migrate|integrate|"
     r"cache|speed|optimi[sz]e|refactor|split|design\s+the\s+(?:api|schema|data|service|system))\w*",
     re.I,
@@ -333,10 +338,13 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
         else:
             t, where = _strength_of(seq, item.triggers, fired.get(i, ()))
         bonus = TRIGGER_WEIGHT * min(t, TRIGGER_FULL) / TRIGGER_FULL
-        if i >= n_rules and where >= 0 and (item.triggers[where][0] in mine or t >= max(2.0, strongest + 0.5)):
+        # A lone outside word counts when no rule trigger fired at all ("the seating plan when the team moves").
+        floor = 2.0 if strongest else 1.0
+        if i >= n_rules and where >= 0 and (item.triggers[where][0] in mine or t >= max(floor, strongest + 0.5)):
             bonus += PERSONAL_WEIGHT
         if item.id == TEAM_HOW:
-            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice)
+            tech_object = TECH_OBJECT_WEIGHT * names_technical(plain)
+            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice, tech_object)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=_BEST_FIRST, reverse=True)

@@ -24,7 +24,8 @@ _ORDERING = re.compile(
     re.I,
 )
 _CHOICE_VERB = re.compile(
-    r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off)|migrat\w*\s+(?:to|off)|"
+    r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off|from)|migrat\w*\s+(?:to|off|from)|"
+    r"upgrad\w*\s+(?:to|from)|bump(?:ing)?|"
     r"go\s+with|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
     re.I,
 )
@@ -79,6 +80,7 @@ def _term_at(tokens: list[str], i: int) -> bool:
 
 
 # Words that end the noun phrase of an alternative: "a headless UI lib for the modals" stops at "for".
+_PRONOUNS = frozenset("it them this that".split())
 _PHRASE_END = frozenset("for to in on at of from by with whose who which that so but and or vs versus is are".split())
 
 
@@ -93,7 +95,9 @@ def _alternatives(tokens: list[str]) -> bool:
             right = j
             while right < min(j + 3, len(tokens)) and tokens[right] not in _PHRASE_END:
                 right += 1
-            if _term_at(tokens, i - 1) or any(_term_at(tokens, k) for k in range(j, max(right, j + 1))):
+            # "batch it or stream it": the alternative is the word before the pronoun
+            left = i - 2 if i >= 2 and tokens[i - 1] in _PRONOUNS else i - 1
+            if _term_at(tokens, left) or any(_term_at(tokens, k) for k in range(j, max(right, j + 1))):
                 return True
         if tok == "between":
             window = tokens[i + 1 : i + 8]
@@ -133,3 +137,20 @@ def _which_term(tokens: list[str]) -> bool:
 
 def _term_near(tokens: list[str]) -> bool:
     return any(_term_at(tokens, j) for j in range(len(tokens)))
+
+
+# "backend engineers", "a frontend dev": a term naming people says who, not how something is built.
+_PEOPLE = frozenset(
+    "engineer engineers dev devs developer developers team teams lead leads person people hire hires role roles "
+    "folks guy guys squad".split()
+)
+
+
+def names_technical(ask: str) -> bool:
+    """The ask names a technical term at all ("who decides the retry strategy?"), a choice or not."""
+    tokens = _tokens(ask)
+    return any(_term_at(tokens, i) and not _names_people(tokens, i) for i in range(len(tokens)))
+
+
+def _names_people(tokens: list[str], i: int) -> bool:
+    return i + 1 < len(tokens) and tokens[i + 1] in _PEOPLE

@@ -29,8 +29,10 @@ REALISTIC = ROOT / "tests" / "data" / "realistic.jsonl"
 TRIAL = ROOT / "tests" / "data" / "trial.jsonl"  # 120 messages by a writer who saw neither eval set nor examples
 TRIAL2 = ROOT / "tests" / "data" / "trial2.jsonl"  # two more such sets (third session), each by its own writer
 TRIAL3 = ROOT / "tests" / "data" / "trial3.jsonl"
-TRIAL5 = ROOT / "tests" / "data" / "trial5.jsonl"  # fourth session too: scored blind at the end of the engine work
 TRIAL4 = ROOT / "tests" / "data" / "trial4.jsonl"  # fourth session: scored untouched, then its tuning half read
+TRIAL5 = ROOT / "tests" / "data" / "trial5.jsonl"  # fourth session too: scored blind at the end of the engine work
+TRIAL6 = ROOT / "tests" / "data" / "trial6.jsonl"  # fifth session: scored blind (0.892 / 0.830), never read
+TRIAL7 = ROOT / "tests" / "data" / "trial7.jsonl"  # fifth session: scored blind (0.833 / 0.778)
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 
 

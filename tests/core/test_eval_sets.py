@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.evaluate import EvalReport, evaluate, format_report, half_of, read_cases
-from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC, TRIAL, TRIAL2, TRIAL3, TRIAL4, TRIAL5
+from tests.conftest import DEV_SET, PARAPHRASES, REALISTIC, TRIAL, TRIAL2, TRIAL3, TRIAL4, TRIAL5, TRIAL6, TRIAL7
 
 
 def test_dev_set_accuracy_and_evidence_recall(answerer) -> None:
@@ -95,6 +95,25 @@ def test_fourth_session_trial_set_halves(answerer: Answerer, path, half: str, ac
     """trial4.jsonl and trial5.jsonl, two more writers' 120 messages each: trial4 scored untouched when it arrived
     (0.808 / 0.704), trial5 blind once the engine work was done (0.775 / 0.765); then only their tuning halves were
     read. Guards a little under today's level (README has the figures)."""
+    cases = [c for c in read_cases(path) if half_of(c["q"]) == half]
+    assert len(cases) >= 50
+    rep = evaluate(answerer, cases)
+    assert rep.accuracy >= accuracy, format_report(rep)
+    assert rep.recall >= recall, format_report(rep)
+
+
+@pytest.mark.parametrize(
+    ("path", "half", "accuracy", "recall"),
+    [
+        (TRIAL6, "tune", 0.86, 0.80),
+        (TRIAL6, "check", 0.84, 0.78),
+        (TRIAL7, "tune", 0.80, 0.74),
+        (TRIAL7, "check", 0.82, 0.76),
+    ],
+)
+def test_fifth_session_trial_set_halves(answerer: Answerer, path, half: str, accuracy: float, recall: float) -> None:
+    """trial6.jsonl and trial7.jsonl, two more writers' 120 messages each, scored blind when they arrived (trial6
+    0.892 / 0.830, trial7 0.833 / 0.778). Guards a little under today's level (README has the figures)."""
     cases = [c for c in read_cases(path) if half_of(c["q"]) == half]
     assert len(cases) >= 50
     rep = evaluate(answerer, cases)

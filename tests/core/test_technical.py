@@ -6,7 +6,7 @@ import pytest
 
 from bot.router import known_words
 from bot.rules import load_rules
-from bot.technical import asks_technical_choice, known_terms, terms
+from bot.technical import asks_technical_choice, known_terms, names_technical, terms
 from bot.topic import mask_names
 
 
@@ -32,6 +32,11 @@ from bot.topic import mask_names
         "checkout is throwing 500s after the deploy: rollback or hotfix forward?",
         "which charting lib for the roadmap view?",
         "what e2e tests do we run on every merge to main?",
+        # Upgrades and moves away from a tool, and alternatives said as verbs with "it".
+        "does upgrading from Python 3.9 to 3.12 on the billing service need product sign-off?",
+        "we'd like to move from mysql to a managed store, who approves?",
+        "can we bump the node version on the reports app?",
+        "the export is slow: cache it or precompute it overnight?",
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
@@ -85,4 +90,30 @@ def test_technical_names_are_not_masked_as_people_or_products() -> None:
 )
 def test_a_technical_choice_outweighs_the_product_word_beside_it(answerer, question: str) -> None:
     # "roadmap" and "competitor" pull the router to the PM's areas; the choice between tools is the team's.
+    assert answerer.answer(question).recommendation == "TEAM"
+
+
+@pytest.mark.parametrize(
+    ("ask", "named"),
+    [
+        ("who decides on the retry policy when the carrier's API times out?", True),
+        ("whose call is it to rewrite the old php invoicing screens?", True),
+        ("who sets the coding standards for the checkout squad?", False),  # the router knows this one
+        ("who decides what goes in the hiring loop for backend engineers?", False),  # a term naming people
+        ("a frontend dev here: who writes the acceptance criteria?", False),
+        ("who owns the roadmap for the loyalty app?", False),
+    ],
+)
+def test_an_ask_naming_a_technical_thing_is_told_apart_from_one_naming_people(ask: str, named: bool) -> None:
+    assert names_technical(ask) is named
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who decides on the retry policy when the carrier's API times out?",
+        "can the devs decide to bump the node version on the reports app?",
+    ],
+)
+def test_a_technical_thing_without_a_choice_is_the_teams(answerer, question: str) -> None:
     assert answerer.answer(question).recommendation == "TEAM"

@@ -40,3 +40,11 @@ def test_correct_reports_what_it_changed() -> None:
 def test_a_question_full_of_typos_is_answered(answerer) -> None:
     ans = answerer.answer("who is responsable for prioritizng the prodcut backlgo?")
     assert ans.recommendation == "PO"
+
+
+def test_technical_terms_are_never_repaired_into_other_words(answerer) -> None:
+    """ "retry" is not "retro", "linter" not "winter", "shard" not "shared": the technical detector reads them."""
+    from bot.technical import known_terms
+
+    repaired = {w: answerer.speller.fix_word(w) for w in known_terms() if w.isalpha()}
+    assert {w: fix for w, fix in repaired.items() if fix is not None} == {}
