@@ -160,22 +160,25 @@ class LexicalIndex:
         out = np.zeros(len(ids), dtype=np.float32)
         if not len(ids):
             return out
+        # The ids in the posting lists' own type (int32 below 2^31 chunks): mixed types make numpy convert
+        # every posting list searched to int64 first.
+        keys = np.asarray(ids).astype(self.indices.dtype, copy=False) if self.n_docs < 2**31 else ids
         for c in columns:  # term by term in float32, as bm25s adds them (a repeated term counts twice)
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end == start:
                 continue
             posting, weights = self.indices[start:end], self.data[start:end]
-            if ascending and end - start < len(ids):
-                at = np.searchsorted(ids, posting)
-                np.minimum(at, len(ids) - 1, out=at)
-                found = ids[at] == posting
+            if ascending and end - start < len(keys):
+                at = np.searchsorted(keys, posting)
+                np.minimum(at, len(keys) - 1, out=at)
+                found = keys[at] == posting
                 out[at[found]] += weights[found]  # distinct positions: a posting list holds a chunk once
             else:
-                at = np.searchsorted(posting, ids)
+                at = np.searchsorted(posting, keys)
                 np.minimum(at, end - start - 1, out=at)
                 # A chunk without the term adds 0.0, which leaves a (non-negative) float32 sum as it was; one
                 # masked assignment per term instead of three boolean selections.
-                out += np.where(posting[at] == ids, weights[at], np.float32(0.0))
+                out += np.where(posting[at] == keys, weights[at], np.float32(0.0))
         return out
 
 
