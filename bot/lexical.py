@@ -58,12 +58,21 @@ class Matches:
     scores: np.ndarray  # float32
     _index: LexicalIndex | None = None
     _columns: tuple[int, ...] = ()
+    _complete: bool = False  # every query term's whole posting list is among the candidates (no champion list)
 
     def score_of(self, ids: np.ndarray) -> np.ndarray:
         """Exact scores of any chunk ids (0 where no query term occurs)."""
+        ids = np.asarray(ids, dtype=np.int64)
         if self._index is None:
             return np.zeros(len(ids), dtype=np.float32)
-        return self._index.scores(self._columns, np.asarray(ids, dtype=np.int64))
+        if not self._complete:
+            return self._index.scores(self._columns, ids)
+        # Every chunk holding a query term is a candidate, scored already: the others score 0.
+        out = np.zeros(len(ids), dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        known = self.ids[at] == ids
+        out[known] = self.scores[at[known]]
+        return out
 
 
 class LexicalIndex:
@@ -141,16 +150,18 @@ class LexicalIndex:
         """The query's candidates (see the module's docstring), scored as bm25s scores them."""
         cols = tuple(c for c in (self.vocab.column(t) for t in terms) if c >= 0)
         parts = []
+        complete = True
         for c in set(cols):
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end - start <= CHAMPIONS:
                 parts.append(self.indices[start:end])
             else:
                 parts.append(self.champion_ids[int(self.champion_ptr[c]) : int(self.champion_ptr[c + 1])])
+                complete = False
         if not parts:
             return Matches(np.zeros(0, np.int64), np.zeros(0, np.float32))
         ids = sorted_unique(np.concatenate(parts).astype(np.int64))
-        return Matches(ids, self.scores(cols, ids, ascending=True), self, cols)
+        return Matches(ids, self.scores(cols, ids, ascending=True), self, cols, complete)
 
     def scores(self, columns: Sequence[int], ids: np.ndarray, *, ascending: bool = False) -> np.ndarray:
         """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns.
