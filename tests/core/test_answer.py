@@ -99,3 +99,20 @@ def test_a_question_naming_no_decision_asks_for_one(answerer, q: str) -> None:
 def test_a_small_company_question_without_a_topic_is_still_answered(answerer) -> None:
     ans = answerer.answer("We are a tiny startup with a single product person. Who decides, the PO or the PM?")
     assert ans.recommendation == "SHARED"
+
+
+def test_a_rules_later_quotes_follow_its_first_by_how_well_they_were_retrieved(answerer) -> None:
+    """The first quote defines the area and leads; of the rest, the one the question retrieved best comes next,
+    whatever its place in the rules file."""
+    from bot.decide import Recommendation, _as_match
+    from bot.results import Owner
+    from bot.retrieval import Hit
+
+    rule = next(r for r in answerer.rules.rules if len({(c.doc, c.quote) for c in r.citations}) >= 3)
+    chunk_of = [answerer._quote_chunks[(c.doc, c.quote)][0] for c in rule.citations]
+    first, second, last = chunk_of[0], chunk_of[1], chunk_of[-1]
+    assert len({first, second, last}) == 3
+    hits = [Hit(last, 0.9, 0.9, 0.0), Hit(second, 0.1, 0.1, 0.0), Hit(first, 0.05, 0.05, 0.0)]
+    rec = Recommendation(Owner(rule.owner), 0.9, (), "", (_as_match(rule),))
+    shown = [p.chunk_id for p in answerer._passages(hits, rec)]
+    assert shown[:3] == [first, last, second]

@@ -111,6 +111,7 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         # Legal, immigration and seating matters of a product team are still not the roles'.
         ("who files the patent on our new sync algorithm?", "legal"),
         ("who sorts out my work permit before I join the product team?", "HR"),
+        ("who decides whether the product team gets a christmas bonus?", "HR"),
         ("who's in charge of the seating plan when the product team moves floors?", "facilities"),
     ],
 )
