@@ -18,7 +18,7 @@ from bot.embedding import Encoder, SentenceTransformerEncoder, resolve_model
 from bot.errors import UsageError
 from bot.index import Index, ensure_index
 from bot.message import is_vague, names_little, read_message
-from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage
+from bot.results import EXAMPLE_QUESTIONS, Answer, Owner, Passage, RuleMatch
 from bot.retrieval import Hit, Retriever
 from bot.router import Router, question_text
 from bot.rules import RuleBook, load_rules
@@ -262,6 +262,18 @@ class Answerer:
             hint=hint,
         )
 
+    def _second_area_shown(self, ranked: list[int], scored: dict[int, float], rule: RuleMatch) -> list[int]:
+        """The second deciding area's first quote is among the top three: the first area's later quotes may take
+        one slot before it, not all of them ("she asked Jonas to order the backlog while she's away": the
+        backlog's list items must not push out "the PO remains accountable")."""
+        cit = rule.citations[0] if rule.citations else None
+        cids = self._quote_chunks.get((cit.doc, cit.quote), []) if cit else []
+        if not cids or any(c in ranked[:3] for c in cids):
+            return ranked
+        cid = max(cids, key=lambda c: scored.get(c, 0.0))  # the chunk that stands for the quote (see above)
+        rest = [c for c in ranked if c != cid]
+        return (rest[:2] + [cid] + rest[2:])[:TOP_K]
+
     def _passages(self, hits: list[Hit], rec: Recommendation | None) -> list[Passage]:
         """Best first: passages holding the deciding rules' citations, then the other retrieved ones.
 
@@ -273,8 +285,8 @@ class Answerer:
         if rec:
             cited: dict[int, float] = {}
             # A rule's first quote leads; its later quotes and the next rule's first quote follow by how well their
-            # passages were retrieved for this question. When the context
-            # decided (a modifier leads), its sources come first: on realistic's tuning half, one more hit.
+            # passages were retrieved for this question (`_second_area_shown` keeps that first quote in the top
+            # three). When the context decided (a modifier leads), its sources come first.
             step = MODIFIER_STEP if rec.rules and rec.rules[0].id in self._modifier_ids else RULE_STEP
             for rank, rule in enumerate(rec.rules):
                 for i, cit in enumerate(rule.citations):
@@ -288,6 +300,8 @@ class Answerer:
                 scored[cid] = 1.0 + weight + 0.05 * scored.get(cid, 0.0)
         by_id = {h.chunk_id: h for h in hits}
         ranked = sorted(scored, key=lambda cid: scored[cid], reverse=True)[:TOP_K]
+        if rec and len(rec.rules) > 1 and rec.rules[0].id not in self._modifier_ids:
+            ranked = self._second_area_shown(ranked, scored, rec.rules[1])
         return [
             self.retriever.passage(by_id.get(cid) or Hit(cid, 0.0, 0.0, 0.0), score=round(scored[cid], 4))
             for cid in ranked
