@@ -44,7 +44,7 @@ TERM_CACHE = 4096  # terms whose column is remembered (see _TableVocab)
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique of a 1-d array, without it: np.unique loads numpy.ma on first use, ~30 ms of a cold answer."""
-    out = np.sort(values)
+    out = np.sort(values, kind="stable")  # timsort: the lexical candidates are a few sorted runs, merged fast
     if len(out) > 1:
         out = out[np.concatenate(([True], out[1:] != out[:-1]))]
     return out
@@ -58,12 +58,21 @@ class Matches:
     scores: np.ndarray  # float32
     _index: LexicalIndex | None = None
     _columns: tuple[int, ...] = ()
+    _complete: bool = False  # every query term's whole posting list is among the candidates (no champion list)
 
     def score_of(self, ids: np.ndarray) -> np.ndarray:
         """Exact scores of any chunk ids (0 where no query term occurs)."""
+        ids = np.asarray(ids, dtype=np.int64)
         if self._index is None:
             return np.zeros(len(ids), dtype=np.float32)
-        return self._index.scores(self._columns, np.asarray(ids, dtype=np.int64))
+        if not self._complete:
+            return self._index.scores(self._columns, ids)
+        # Every chunk holding a query term is a candidate, scored already: the others score 0.
+        out = np.zeros(len(ids), dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        known = self.ids[at] == ids
+        out[known] = self.scores[at[known]]
+        return out
 
 
 class LexicalIndex:
@@ -141,30 +150,46 @@ class LexicalIndex:
         """The query's candidates (see the module's docstring), scored as bm25s scores them."""
         cols = tuple(c for c in (self.vocab.column(t) for t in terms) if c >= 0)
         parts = []
+        complete = True
         for c in set(cols):
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end - start <= CHAMPIONS:
                 parts.append(self.indices[start:end])
             else:
                 parts.append(self.champion_ids[int(self.champion_ptr[c]) : int(self.champion_ptr[c + 1])])
+                complete = False
         if not parts:
             return Matches(np.zeros(0, np.int64), np.zeros(0, np.float32))
         ids = sorted_unique(np.concatenate(parts).astype(np.int64))
-        return Matches(ids, self.scores(cols, ids), self, cols)
+        return Matches(ids, self.scores(cols, ids, ascending=True), self, cols, complete)
 
-    def scores(self, columns: Sequence[int], ids: np.ndarray) -> np.ndarray:
-        """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns."""
+    def scores(self, columns: Sequence[int], ids: np.ndarray, *, ascending: bool = False) -> np.ndarray:
+        """Exact BM25 scores of `ids` (ascending or not) for the query whose terms are these columns.
+
+        `ascending`: the ids are sorted and unique, so a posting list shorter than them is searched in them rather
+        than they in it (a bigram's few hundred chunks among a query's ~3,000 candidates: 8× fewer steps)."""
         out = np.zeros(len(ids), dtype=np.float32)
         if not len(ids):
             return out
+        # The ids in the posting lists' own type (int32 below 2^31 chunks): mixed types make numpy convert
+        # every posting list searched to int64 first.
+        keys = np.asarray(ids).astype(self.indices.dtype, copy=False) if self.n_docs < 2**31 else ids
         for c in columns:  # term by term in float32, as bm25s adds them (a repeated term counts twice)
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end == start:
                 continue
-            posting = self.indices[start:end]
-            pos = np.minimum(np.searchsorted(posting, ids), end - start - 1)
-            hit = posting[pos] == ids
-            out[hit] += self.data[start:end][pos[hit]]
+            posting, weights = self.indices[start:end], self.data[start:end]
+            if ascending and end - start < len(keys):
+                at = np.searchsorted(keys, posting)
+                np.minimum(at, len(keys) - 1, out=at)
+                found = keys[at] == posting
+                out[at[found]] += weights[found]  # distinct positions: a posting list holds a chunk once
+            else:
+                at = np.searchsorted(posting, keys)
+                np.minimum(at, end - start - 1, out=at)
+                # A chunk without the term adds 0.0, which leaves a (non-negative) float32 sum as it was; one
+                # masked assignment per term instead of three boolean selections.
+                out += np.where(posting[at] == keys, weights[at], np.float32(0.0))
         return out
 
 

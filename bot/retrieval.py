@@ -88,7 +88,9 @@ class Retriever:
         else:
             top = float(c.lexical.max(initial=0.0))
             fused = (c.lexical / top if top > 0 else c.lexical) + DENSE_WEIGHT * np.clip(c.dense, 0.0, None)
-        return [Hit(int(c.ids[i]), float(fused[i]), float(c.dense[i]), float(c.lexical[i])) for i in top_k(fused, k)]
+        best = top_k(fused, k)  # as Python numbers in one call per array, not four numpy scalars per hit
+        ids, scores = c.ids[best].tolist(), fused[best].tolist()
+        return [Hit(*row) for row in zip(ids, scores, c.dense[best].tolist(), c.lexical[best].tolist(), strict=True)]
 
     def _candidates(self, query_vec: np.ndarray, matches: Matches) -> _Candidates:
         dense_ids, dense_scores = self.dense_hits(query_vec)

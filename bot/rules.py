@@ -72,13 +72,14 @@ class RuleBook:
     digest: str = ""
 
     @cached_property
-    def trigger_starts(self) -> dict[str, tuple[tuple[int, int], ...]]:
-        """A trigger's first word → (position in (*rules, *outside), position of the trigger) of every trigger
-        starting with it: an answer then looks only at the triggers whose first word it holds."""
-        out: dict[str, list[tuple[int, int]]] = {}
+    def trigger_starts(self) -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
+        """A trigger's first word → (position in (*rules, *outside), position of the trigger, its other words) of
+        every trigger starting with it: an answer then looks only at the triggers whose first word it holds, and
+        tries to match only those whose other words it holds too."""
+        out: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
         for i, item in enumerate((*self.rules, *self.outside)):
             for j, trig in enumerate(item.triggers):
-                out.setdefault(trig[0], []).append((i, j))
+                out.setdefault(trig[0], []).append((i, j, frozenset(trig[1:])))
         return {word: tuple(at) for word, at in out.items()}
 
     @cached_property

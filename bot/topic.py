@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _ROLES = r"(?:the\s+)?(?:product\s+owner|product\s+manager|po|pm|dev(?:elopment)?\s+team|team)s?"
 _PO_PM = r"(?:the\s+)?(?:product\s+owner|product\s+manager|po|pm)s?"
@@ -24,6 +25,9 @@ _FRAME = [
 _FRAME_RE = [re.compile(p, re.I) for p in _FRAME]
 
 
+# Pure, and an answer reads the same ask up to three times (the no-decision check, its reading, the router's
+# text): a few entries keep one computation per answer, too few to carry anything over from other answers.
+@lru_cache(maxsize=8)
 def topic_of(question: str) -> str:
     """The decision a question is about; the question itself when nothing is left."""
     text = " ".join(question.split())

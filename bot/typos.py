@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -41,6 +42,9 @@ class Speller:
         self._domain = self._by_length(self.domain)
         # Then everyday English, one edit only, for long words ("normaly"): names are rarely that close.
         self._english = self._by_length(w for w in self.known if len(w) >= ENGLISH_MIN_LEN)
+        # An answer corrects its message and then its ask, often the same text (an unknown word costs a fuzzy
+        # search): a few entries keep one correction per answer, too few to carry over from other answers.
+        self._corrected = lru_cache(maxsize=8)(self._correct)
 
     @staticmethod
     def _by_length(ws: Iterable[str]) -> dict[int, list[str]]:
@@ -68,6 +72,9 @@ class Speller:
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The text with typos repaired, and the (typo, fix) pairs."""
+        return self._corrected(text)
+
+    def _correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: list[tuple[str, str]] = []
 
         def repl(m: re.Match[str]) -> str:

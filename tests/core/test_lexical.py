@@ -71,6 +71,44 @@ def test_score_of_looks_up_any_ids(corpus_terms: list[list[str]]) -> None:
     np.testing.assert_array_equal(m.score_of(ids), full[ids])
 
 
+def test_scoring_sorted_ids_either_way_round_gives_the_exact_scores(corpus_terms: list[list[str]]) -> None:
+    """`ascending=True` searches a posting list shorter than the ids in them; the default searches the ids in it."""
+    index = LexicalIndex.build(corpus_terms)
+    n = len(corpus_terms)
+    rng = np.random.default_rng(5)
+    shorter = longer = 0
+    for query in QUERIES[:4]:
+        terms = lexical_terms(query)
+        want = _bm25s_scores(corpus_terms, terms)
+        columns = index.match(terms)._columns
+        lengths = [int(index.indptr[c + 1] - index.indptr[c]) for c in columns]
+        for size in (1, 3, 10, 40, n):
+            ids = np.sort(rng.choice(n, size, replace=False)).astype(np.int64)
+            np.testing.assert_array_equal(index.scores(columns, ids, ascending=True), want[ids])
+            np.testing.assert_array_equal(index.scores(columns, ids), want[ids])
+            shorter += sum(length < size for length in lengths)
+            longer += sum(length >= size for length in lengths)
+    assert shorter and longer  # both directions were taken
+
+
+@pytest.mark.parametrize("champions", [3, 1000])
+def test_when_every_term_gave_its_whole_list_other_chunks_are_looked_up_among_the_candidates(
+    corpus_terms: list[list[str]], monkeypatch: pytest.MonkeyPatch, champions: int
+) -> None:
+    import bot.lexical as lexical
+
+    monkeypatch.setattr(lexical, "CHAMPIONS", champions)  # 3: common terms give only their champion lists
+    index = LexicalIndex.build(corpus_terms)
+    every = np.arange(len(corpus_terms))
+    for query in QUERIES[:4]:
+        terms = lexical_terms(query)
+        m = index.match(terms)
+        whole = all(index.indptr[c + 1] - index.indptr[c] <= champions for c in m._columns)
+        assert m._complete == whole
+        np.testing.assert_array_equal(m.score_of(every), _bm25s_scores(corpus_terms, terms))
+        np.testing.assert_array_equal(m.score_of(every[::-5]), index.scores(m._columns, every[::-5]))
+
+
 WORDS = st.sampled_from(["a", "b", "c", "dd", "é", "ß", "日本", "a_b", "zz"])
 
 

@@ -54,8 +54,39 @@ def test_the_first_word_index_finds_exactly_what_scanning_every_trigger_finds() 
 
 
 def test_every_trigger_is_in_the_index_under_its_first_word() -> None:
-    entries = {(i, j) for at in BOOK.trigger_starts.values() for i, j in at}
+    entries = {(i, j) for at in BOOK.trigger_starts.values() for i, j, _ in at}
     items = (*BOOK.rules, *BOOK.outside)
     assert entries == {(i, j) for i, item in enumerate(items) for j in range(len(item.triggers))}
     for word, at in BOOK.trigger_starts.items():
-        assert all(items[i].triggers[j][0] == word for i, j in at)
+        assert all(items[i].triggers[j][0] == word for i, j, _ in at)
+        assert all(others == frozenset(items[i].triggers[j][1:]) for i, j, others in at)
+
+
+def _match_by_scanning(seq: list[str], trig: tuple[str, ...], gap: int = 3) -> tuple[bool, bool]:
+    """`_match` without its shortcuts: every start, every word of the span looked at."""
+    best = (False, False)
+    for start in range(len(seq)):
+        if seq[start] != trig[0]:
+            continue
+        i, pos = 1, start
+        for j in range(start + 1, min(len(seq), start + len(trig) + gap)):
+            if i < len(trig) and seq[j] == trig[i]:
+                i, pos = i + 1, j
+        if i == len(trig):
+            if pos - start + 1 == len(trig):
+                return True, True
+            best = (True, False)
+    return best
+
+
+def test_matching_a_trigger_gives_what_scanning_every_start_gives() -> None:
+    triggers = {t for item in (*BOOK.rules, *BOOK.outside) for t in item.triggers}
+    seen = set()
+    for topic in _topics()[::7]:
+        seq = rule_tokens(unquote(topic))
+        for trig in triggers:
+            if trig[0] in seq:
+                got = _match(seq, trig)
+                assert got == _match_by_scanning(seq, trig), (topic, trig)
+                seen.add((len(trig) == 1, got))
+    assert {(True, (True, True)), (False, (True, True)), (False, (True, False)), (False, (False, False))} <= seen
