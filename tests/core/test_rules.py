@@ -73,6 +73,22 @@ def test_many_teams_but_one_teams_part_goes_to_the_po(answerer) -> None:
     assert ans.recommendation == "PO" and ans.rules[0].id == "po-team-release-goal"
 
 
+def test_a_story_saying_which_part_is_ours_keeps_the_many_teams_modifier_out(answerer) -> None:
+    # Words between "team" and the part it owns ("my team only owns the search piece").
+    ans = answerer.answer(
+        "Our autumn release is built by eight scrum teams, and its overall goal came from the PM. My team only owns "
+        "the search piece. Who sets a release goal for what we deliver?"
+    )
+    assert ans.recommendation == "PO"
+    assert "ctx-many-teams-overall" not in [r.id for r in ans.rules]
+
+
+@pytest.mark.parametrize("count", ["eight", "twelve", "a dozen", "7"])
+def test_many_teams_counted_in_words_are_many_teams(answerer, count: str) -> None:
+    ans = answerer.answer(f"The spring release is built by {count} scrum teams. Who sets the release goal?")
+    assert ans.recommendation == "PM" and ans.rules[0].id == "ctx-many-teams-overall"
+
+
 def test_evidence_adjusts_confidence() -> None:
     q = "Who decides the price?"
     router = {"pm-pricing": 0.45, "po-backlog-order": 0.3}
