@@ -105,7 +105,8 @@ class Answerer:
         self._modifier_ids = frozenset(m.id for m in rules.modifiers)
         vocab = vocabularies or derive_vocabularies(index, rules, None)
         self._vocab = vocab.english
-        self.speller = speller or Speller(vocab.domain, vocab.known)
+        # Technical terms are known words too: "retry" is not a typo of "retro", nor "shard" of "shared".
+        self.speller = speller or Speller(vocab.domain, vocab.wordpiece | vocab.known)
         self.known_words = vocab.known
         self.org = OrgDocuments.of_index(index, encoder, self.known_words)  # `authority: org` documents
         # sentence-transformers is not re-entrant; the ONNX encoder is (tested), so answers encode in parallel.
@@ -126,9 +127,7 @@ class Answerer:
         fingerprint = index.manifest.model_fingerprint if encoder is None else f"custom:{type(encoder).__name__}"
         router = Router.load_or_build(settings.index_dir, rules, query_encoder, fingerprint)
         vocab = load_vocabularies(settings.index_dir, index, rules, model)  # cached: derived they cost ~80 ms
-        # Technical terms are known words too: "retry" is not a typo of "retro", nor "shard" of "shared".
-        speller = Speller(vocab.domain, vocab.wordpiece | vocab.known)
-        return cls(index, query_encoder, rules, router, speller, vocab)
+        return cls(index, query_encoder, rules, router, vocabularies=vocab)
 
     # --- set-up helpers --------------------------------------------------------
     @staticmethod

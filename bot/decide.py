@@ -327,6 +327,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
     examples = {r.intent: r.example for r in evidence.routes}
     build_cue = asks_how_to_build(topic)
     tech_choice = asks_technical_choice(plain)
+    tech_obj = names_technical(plain)
     probabilities = evidence.probabilities
     mine = _personal(topic)
     strongest = max((h.strength for h in hits.values()), default=0.0)
@@ -343,8 +344,7 @@ def match(question: str, topic: str, evidence: Evidence, book: RuleBook) -> list
         if i >= n_rules and where >= 0 and (item.triggers[where][0] in mine or t >= max(floor, strongest + 0.5)):
             bonus += PERSONAL_WEIGHT
         if item.id == TEAM_HOW:
-            tech_object = TECH_OBJECT_WEIGHT * names_technical(plain)
-            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice, tech_object)
+            bonus += max(BUILD_CUE_WEIGHT * build_cue, TECH_CHOICE_WEIGHT * tech_choice, TECH_OBJECT_WEIGHT * tech_obj)
         if p + bonus > 0:
             out.append(Candidate(item, p, bonus, t, examples.get(item.id, "")))
     out.sort(key=_BEST_FIRST, reverse=True)
