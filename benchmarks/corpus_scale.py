@@ -8,7 +8,7 @@ model, so `whodecides ask` and `Answerer.from_settings` open it as they open any
 
 Corpus and index are cached under var/bench/ (gitignored) and rebuilt only when stale (generator, corpus, model,
 chunker or index format changed). Builds and measurements run in child processes, so each peak RSS is the
-measured process' own.
+measured process' own; the corpora's warm answers are measured in alternating processes (see `run`).
 
     .venv/bin/python benchmarks/corpus_scale.py --sizes 100000,1000000
 """
@@ -116,14 +116,17 @@ def build(n: int) -> dict:
     return {"built": True, "reasons": reasons, "build_s": round(build_s, 1), "chunks": index.manifest.n_chunks}
 
 
-def measure(corpus: Path, folder: Path, rounds: int) -> dict:
-    """In a fresh process: index load, Answerer start, warm answers, peak RSS."""
+def measure(corpus: Path, folder: Path, rounds: int, recall: bool = True) -> dict:
+    """In a fresh process set up as `whodecides serve` sets itself up: index load, Answerer start, warm answers
+    (each one's seconds), peak RSS."""
     t = time.perf_counter()
     from bot.answer import Answerer
     from bot.index import Index
+    from bot.process import configure_process, settle_for_serving
     from bot.settings import Settings
 
     import_s = time.perf_counter() - t
+    configure_process()  # the entry point's set-up (bot.cli.main), one BLAS thread included, as served
     t = time.perf_counter()
     index = Index.load(folder)
     load_s = time.perf_counter() - t
@@ -132,8 +135,6 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
     t = time.perf_counter()
     answerer = Answerer.from_settings(Settings.from_env({}, corpus_dir=corpus, index_dir=folder))
     start_s = time.perf_counter() - t
-    from bot.process import settle_for_serving
-
     settle_for_serving()  # as `whodecides serve` does: one faiss thread per query, the engine out of the gc's sight
     for q in QUESTIONS:
         answerer.answer(q)
@@ -149,11 +150,9 @@ def measure(corpus: Path, folder: Path, rounds: int) -> dict:
         "import_s": round(import_s, 3),
         "load_s": round(load_s, 3),
         "start_s": round(start_s, 3),
-        "rounds": rounds,
-        "answer_p50_ms": ms(pct(times, 50)),
-        "answer_p99_ms": ms(pct(times, 99)),
+        "times": times,
         **peak,
-        "lexical_recall_at_10": _lexical_recall(answerer.index, 10),
+        "lexical_recall_at_10": _lexical_recall(answerer.index, 10) if recall else None,
     }
 
 
@@ -198,39 +197,68 @@ def _cold_asks(corpus: Path, folder: Path, runs: int) -> list[float]:
     return times
 
 
-def row(name: str, corpus: Path, folder: Path, rounds: int, cold_runs: int) -> dict:
-    cold = _cold_asks(corpus, folder, cold_runs)
-    out = _child("--measure", str(corpus), str(folder), str(rounds))
-    out.update(name=name, cold_ask_median_s=round(statistics.median(cold), 3), cold_ask_runs=len(cold))
-    return out
+def run(sizes: tuple[int, ...], *, rounds: int = 300, cold_runs: int = 3, blocks: int = 3) -> dict:
+    """The default corpus and each synthetic size, measured the same way.
 
-
-def run(sizes: tuple[int, ...], *, rounds: int = 300, cold_runs: int = 3) -> dict:
-    """The default corpus and each synthetic size, measured the same way."""
+    The warm answers of every corpus are measured in `blocks` fresh processes of rounds / blocks answers each,
+    the corpora taking turns (forth, then back), and pooled: a busy spell of this shared machine then falls
+    on every corpus alike, where one process per corpus, minutes apart, let it fall on one of them."""
     from bot.settings import Settings
 
     settings = Settings.from_env()
-    rows = [row("default", settings.corpus_dir, settings.index_dir, rounds, cold_runs)]
+    corpora = [("default", settings.corpus_dir, settings.index_dir)]
     builds = {}
     for n in sizes:
         log(f"  corpus scale {n:,}: build (cached when fresh) …")
         builds[n] = _child("--build", str(n))
-        corpus, folder = paths(n)
-        rows.append(row(f"{n:,}", corpus, folder, rounds, cold_runs))
-        log(f"  corpus scale {n:,}: {rows[-1]}")
+        corpora.append((f"{n:,}", *paths(n)))
+    colds = {name: _cold_asks(corpus, folder, cold_runs) for name, corpus, folder in corpora}
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in corpora}
+    per_block = max(1, rounds // blocks)
+    for b in range(blocks):
+        for name, corpus, folder in corpora if b % 2 == 0 else corpora[::-1]:
+            recall = "1" if not runs[name] else "0"  # BM25 recall once: it scores every chunk
+            runs[name].append(_child("--measure", str(corpus), str(folder), str(per_block), recall))
+    rows = []
+    for name, _, _ in corpora:
+        rows.append(_pooled(name, runs[name], colds[name]))
+        log(f"  corpus scale {name}: {rows[-1]}")
     return {"rows": rows, "builds": {str(k): v for k, v in builds.items()}}
+
+
+def _pooled(name: str, runs: list[dict], cold: list[float]) -> dict:
+    """One corpus' row from its measuring processes: answer times pooled, start-up figures their median."""
+    times = [t for r in runs for t in r["times"]]
+    first = runs[0]
+    return {
+        "chunks": first["chunks"],
+        "index_kind": first["index_kind"],
+        **{key: round(statistics.median(r[key] for r in runs), 3) for key in ("import_s", "load_s", "start_s")},
+        "rounds": len(times),
+        "processes": len(runs),
+        "answer_p50_ms": ms(pct(times, 50)),
+        "answer_p99_ms": ms(pct(times, 99)),
+        "process_p50_ms": [ms(pct(r["times"], 50)) for r in runs],
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "rss_mb": max(r["rss_mb"] for r in runs),
+        "lexical_recall_at_10": first["lexical_recall_at_10"],
+        "name": name,
+        "cold_ask_median_s": round(statistics.median(cold), 3),
+        "cold_ask_runs": len(cold),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--build", type=int, help="(child) build the cached corpus and index of this size")
-    parser.add_argument("--measure", nargs=3, metavar=("CORPUS", "INDEX", "ROUNDS"), help="(child) measure")
+    parser.add_argument("--measure", nargs=4, metavar=("CORPUS", "INDEX", "ROUNDS", "RECALL"), help="(child) measure")
     args = parser.parse_args()
     if args.build:
         print(json.dumps(build(args.build)))
     elif args.measure:
-        print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]), int(args.measure[2]))))
+        corpus, folder, rounds, recall = args.measure
+        print(json.dumps(measure(Path(corpus), Path(folder), int(rounds), recall == "1")))
     else:
         print(json.dumps(run(tuple(int(s) for s in args.sizes.split(","))), indent=2))
 
