@@ -19,6 +19,11 @@ from rapidfuzz.distance import OSA
 MIN_LEN = 5  # shorter words have too many neighbours to guess from
 ENGLISH_MIN_LEN = 6
 _WORD = re.compile(r"[A-Za-z]+")
+# English builds words from known ones: "rewriting", "deprioritized", "unshipped" are not typos of "writing",
+# "prioritized", "shipped" (repairing them would turn the meaning around).
+_PREFIXES = ("re", "un", "de", "pre", "mis", "dis", "non", "over", "under", "co", "sub", "out", "up", "multi")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ment", "ments", "ness", "able", "ation", "ations")
+MIN_STEM = 5  # what is left after a prefix: shorter rests ("reoder" → "oder") are more likely typos
 
 
 def max_edits(word: str) -> int:
@@ -33,6 +38,16 @@ def wordpiece_words(model_dir: str | Path) -> set[str]:
     except OSError:
         return set()
     return {w for w in lines if w.isalpha() and w.islower()}
+
+
+def _regular(base: str, suffix: str) -> bool:
+    """English spelling of the ending: "-es" after s, x, z, ch, sh or o ("ownes" is no form of "own"); no "-s"
+    after a consonant and y ("strategys")."""
+    if suffix == "es":
+        return base.endswith(("s", "x", "z", "ch", "sh", "o"))
+    if suffix == "s":
+        return not (base.endswith("y") and base[-2:-1] not in "aeiou")
+    return True
 
 
 class Speller:
@@ -68,7 +83,31 @@ class Speller:
         found = self._closest(low, self._domain, max_edits(low))
         if found is None and len(low) >= ENGLISH_MIN_LEN:
             found = self._closest(low, self._english, 1)
+        # A word built from a known one is kept unless a single slip explains it ("desings" is "designs").
+        if found is not None and OSA.distance(low, found) > 1 and self._derived(low):
+            return None
         return found
+
+    def _inflected(self, word: str) -> bool:
+        """A known word, or one with a regular ending: "rewriting" (rewrite), "shipped" (ship), "copies" (copy)."""
+        if word in self.known:
+            return True
+        for suffix in _SUFFIXES:
+            base = word[: -len(suffix)]
+            if not word.endswith(suffix) or len(base) < MIN_STEM - 1 or not _regular(base, suffix):
+                continue
+            bases = (base, base + "e", base[:-1] + "y" if base.endswith("i") else "")
+            if any(b in self.known for b in bases if b):
+                return True
+        return False
+
+    def _derived(self, word: str) -> bool:
+        """Built from a known word by a prefix and/or a regular ending: not a typo."""
+        if self._inflected(word):
+            return True
+        return any(
+            word.startswith(p) and len(word) - len(p) >= MIN_STEM and self._inflected(word[len(p) :]) for p in _PREFIXES
+        )
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The text with typos repaired, and the (typo, fix) pairs."""

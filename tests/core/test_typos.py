@@ -48,3 +48,26 @@ def test_technical_terms_are_never_repaired_into_other_words(answerer) -> None:
 
     repaired = {w: answerer.speller.fix_word(w) for w in known_terms() if w.isalpha()}
     assert {w: fix for w, fix in repaired.items() if fix is not None} == {}
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["rewriting", "reworking", "deprioritized", "unshipped", "prebuilt", "rethinking", "repricing", "renewing"],
+)
+def test_words_built_from_known_words_are_not_repaired_away(answerer, word: str) -> None:
+    """A prefix or a regular ending on a known word is English, not a typo: repairing "deprioritized" into
+    "prioritized" or "unshipped" into "shipped" would turn the question around."""
+    assert answerer.speller.fix_word(word) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "fixed"),
+    [("desings", "designs"), ("reoder", "reorder"), ("priorites", "priorities"), ("strategys", "strategy")],
+)
+def test_a_single_slip_in_a_word_that_looks_built_is_still_repaired(answerer, typed: str, fixed: str) -> None:
+    assert answerer.speller.fix_word(typed) == fixed
+
+
+def test_a_rewrite_is_not_read_as_writing(answerer) -> None:
+    text, fixes = answerer.speller.correct("is it worth rewriting the billing API?")
+    assert (text, fixes) == ("is it worth rewriting the billing API?", ())
