@@ -197,12 +197,13 @@ def _cold_asks(corpus: Path, folder: Path, runs: int) -> list[float]:
     return times
 
 
-def run(sizes: tuple[int, ...], *, rounds: int = 300, cold_runs: int = 3, blocks: int = 3) -> dict:
+def run(sizes: tuple[int, ...], *, rounds: int = 300, cold_runs: int = 3, blocks: int = 5) -> dict:
     """The default corpus and each synthetic size, measured the same way.
 
     The warm answers of every corpus are measured in `blocks` fresh processes of rounds / blocks answers each,
     the corpora taking turns (forth, then back), and pooled: a busy spell of this shared machine then falls
-    on every corpus alike, where one process per corpus, minutes apart, let it fall on one of them."""
+    on every corpus alike, where one process per corpus, minutes apart, let it fall on one of them; and the
+    spread between fresh processes of the same corpus (p50s up to ±10% apart here) averages out."""
     from bot.settings import Settings
 
     settings = Settings.from_env()
