@@ -9,7 +9,10 @@ bm25s' `get_scores`/`retrieve` add them into an array as long as the corpus and 
 - scores: each candidate's exact BM25 score, the term weights looked up by binary search in the posting lists
   and added term by term in float32 in query order, as bm25s adds them (tests compare the two bit for bit).
 
-So a query costs at most (terms × CHAMPIONS) candidates, whatever the corpus size. When no query term is longer
+So a query costs at most (terms × CHAMPIONS) candidates, whatever the corpus size. A long posting list is searched
+for them through a bitmap of its chunks with rank counts (bot/rankbits.py), built the first time the term is
+asked about and kept in a cache bounded in bytes: a few operations per candidate, where a binary search took
+log2(list length) scattered reads per candidate, and so grew with the corpus. When no query term is longer
 than CHAMPIONS chunks (every term, on a corpus of that size) the candidates are every matching chunk and the top
 is exact; above, it is approximate like the ANN's dense top, and benchmarks/corpus_scale.py measures its recall.
 The query path also skips `import bm25s` (it pulls in scipy: ~0.2 s of a cold ask).
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.linetable import LineTable, write_lines
+from bot.rankbits import RankBits, Slots
 
 DATA = "bm25.data.npy"
 INDICES = "bm25.indices.npy"
@@ -40,6 +44,7 @@ COLUMNS = "bm25.columns.npy"  # the matrix column of each sorted term
 EMPTY_DOC = "_"  # a chunk without terms still gets a row
 CHAMPIONS = 1000
 TERM_CACHE = 4096  # terms whose column is remembered (see _TableVocab)
+BITMAP_CACHE_BYTES = 32 * 2**20  # long posting lists kept as bitmaps: ~1,700 terms at 100k chunks, ~170 at 1M
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -81,6 +86,8 @@ class LexicalIndex:
         self.champion_ids, self.champion_ptr = arrays["champion_ids"], arrays["champion_ptr"]
         self.vocab = vocab
         self.n_docs = n_docs
+        per_term = -(-max(n_docs, 1) // 64) * (8 + 4)  # RankBits.nbytes
+        self._bits_of = lru_cache(maxsize=max(16, BITMAP_CACHE_BYTES // per_term))(self._bits)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
@@ -174,12 +181,17 @@ class LexicalIndex:
         # The ids in the posting lists' own type (int32 below 2^31 chunks): mixed types make numpy convert
         # every posting list searched to int64 first.
         keys = np.asarray(ids).astype(self.indices.dtype, copy=False) if self.n_docs < 2**31 else ids
+        slots: Slots | None = None  # where the keys fall in any long list's bitmap: computed once
         for c in columns:  # term by term in float32, as bm25s adds them (a repeated term counts twice)
             start, end = int(self.indptr[c]), int(self.indptr[c + 1])
             if end == start:
                 continue
             posting, weights = self.indices[start:end], self.data[start:end]
-            if ascending and end - start < len(keys):
+            if end - start > CHAMPIONS:  # a long list: looked up through its bitmap, whatever its length
+                slots = slots or Slots.of(keys)
+                at, found = self._bits_of(c).find(slots)
+                out += np.where(found, weights[at], np.float32(0.0))
+            elif ascending and end - start < len(keys):
                 at = np.searchsorted(keys, posting)
                 np.minimum(at, len(keys) - 1, out=at)
                 found = keys[at] == posting
@@ -191,6 +203,9 @@ class LexicalIndex:
                 # masked assignment per term instead of three boolean selections.
                 out += np.where(posting[at] == keys, weights[at], np.float32(0.0))
         return out
+
+    def _bits(self, column: int) -> RankBits:
+        return RankBits(self.indices[int(self.indptr[column]) : int(self.indptr[column + 1])], self.n_docs)
 
 
 def _sorted_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, ...]:
