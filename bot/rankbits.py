@@ -51,8 +51,8 @@ class RankBits:
         """(positions, present): where each key stands in the sorted ids, and whether it is there. A key that is
         not there gets the position of the next id (clipped to the last), as np.searchsorted would give it."""
         slots = keys if isinstance(keys, Slots) else Slots.of(keys)
-        word = self.words[slots.word]
+        word = self.words.take(slots.word)  # take: faster than fancy indexing on 1-d arrays
         present = ((word >> slots.bit) & _ONE).astype(bool)
-        at = self.rank[slots.word] + np.bitwise_count(word & slots.below)
+        at = self.rank.take(slots.word) + np.bitwise_count(word & slots.below)
         np.minimum(at, max(self.size - 1, 0), out=at)
         return at, present
