@@ -118,6 +118,14 @@ def _without_lead_in(sentence: str) -> str:
     return _LEAD_IN.sub("", sentence, count=1)
 
 
+# "not asking who fixes the bug technically", "this isn't about pricing": what the question is not about.
+_NOT_THE_ASK = re.compile(
+    r"^\W*(?:(?:i'?m|i\s+am|we'?re|this\s+is|it'?s|that'?s)\s+)?(?:not|n't)\s+(?:asking|about|talking|a\s+question)\b"
+    r"|^\W*(?:this|it|that)\s+(?:isn'?t|is\s+not|'s\s+not)\s+about\b",
+    re.I,
+)
+
+
 def _is_status(sentence: str) -> bool:
     return bool(_STATUS.search(sentence))
 
@@ -153,4 +161,6 @@ def read_message(text: str) -> Message:
         if not (_is_status(sentences[start]) and start > 0):
             borrowed.insert(0, start)
     ask = " ".join(sentences[i] for i in borrowed)
-    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]), tuple(sentences[idx + 1 :]))
+    # The story a vague ask is read with (bot/answer.py) leaves out what the ask says it is not about.
+    story = tuple(s for s in sentences[:start] if not _NOT_THE_ASK.search(s))
+    return Message(folded, ask, tuple(sentences), story, tuple(sentences[idx + 1 :]))

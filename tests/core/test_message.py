@@ -201,3 +201,12 @@ def test_a_sentence_about_who_is_busy_is_not_what_an_ask_points_back_to() -> Non
 
 def test_a_status_sentence_is_borrowed_when_there_is_nothing_before_it() -> None:
     assert read_message("The PO is out sick. Who covers that?").ask == "The PO is out sick. Who covers that?"
+
+
+def test_what_the_ask_says_it_is_not_about_is_left_out_of_its_story() -> None:
+    msg = read_message(
+        "we had 25 one-star reviews about the upload bug. not asking who fixes it technically — "
+        "asking who turns those complaints into work the team can pick up?"
+    )
+    assert msg.story == ("we had 25 one-star reviews about the upload bug.",)
+    assert "technically" in msg.context  # still context for the modifiers
