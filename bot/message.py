@@ -61,8 +61,32 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[^\W\d_]", p)]
 
 
+# Words after which "who" still asks: fillers ("so who decides", "pls who owns") and the lead-ins of an indirect
+# question ("nobody knows who sets that", see _LEAD_IN). After any other word it is a relative "who" ("our
+# designer who helps with triage is out"), part of the story.
+_ASK_LEADS = frozenset(
+    """and but so then or pls plz please q question like just ok okay honestly basically now also anyway actually
+    seriously lol tho though srsly know knows knew sure wonder wonders wondered wondering idea clue asked asking
+    ask asks me us out unclear about""".split()
+)
+_WHO = frozenset("who whom whose who's whos".split())
+
+
+def _asks_who(sentence: str) -> bool:
+    """Asks about who decides: a question mark, or an asking phrase that is not a relative or indirect "who"."""
+    if sentence.rstrip().endswith("?"):
+        return bool(_ASKS.search(sentence))
+    for m in _ASKS.finditer(sentence):
+        if m.group(1).lower() not in _WHO:
+            return True
+        before = sentence[: m.start()].rstrip()
+        if not before or not before[-1].isalnum() or before.split()[-1].lower() in _ASK_LEADS:
+            return True
+    return False
+
+
 def asks(sentence: str) -> bool:
-    return bool(_ASKS.search(sentence)) or sentence.rstrip().endswith("?")
+    return _asks_who(sentence) or sentence.rstrip().endswith("?")
 
 
 def _content(sentence: str) -> list[str]:
@@ -147,7 +171,7 @@ def read_message(text: str) -> Message:
     if len(sentences) == 1:
         return Message(folded, " ".join(read.split()), tuple(sentences))
     # The last sentence that asks "who" is the question; a bare "?" sentence only when none does.
-    idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
+    idx = next((i for i in range(len(sentences) - 1, -1, -1) if _asks_who(sentences[i])), None)
     if idx is None:
         idx = next((i for i in range(len(sentences) - 1, -1, -1) if asks(sentences[i])), len(sentences) - 1)
     elif is_vague(sentences[idx]):
