@@ -61,8 +61,32 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[^\W\d_]", p)]
 
 
+# Words after which "who" still asks: fillers ("so who decides", "pls who owns") and the lead-ins of an indirect
+# question ("nobody knows who sets that", see _LEAD_IN). After any other word it is a relative "who" ("our
+# designer who helps with triage is out"), part of the story.
+_ASK_LEADS = frozenset(
+    """and but so then or pls plz please q question like just ok okay honestly basically now also anyway actually
+    seriously lol tho though srsly know knows knew sure wonder wonders wondered wondering idea clue asked asking
+    ask asks me us out unclear about""".split()
+)
+_WHO = frozenset("who whom whose who's whos".split())
+
+
+def _asks_who(sentence: str) -> bool:
+    """Asks about who decides: a question mark, or an asking phrase that is not a relative or indirect "who"."""
+    if sentence.rstrip().endswith("?"):
+        return bool(_ASKS.search(sentence))
+    for m in _ASKS.finditer(sentence):
+        if m.group(1).lower() not in _WHO:
+            return True
+        before = sentence[: m.start()].rstrip()
+        if not before or not before[-1].isalnum() or before.split()[-1].lower() in _ASK_LEADS:
+            return True
+    return False
+
+
 def asks(sentence: str) -> bool:
-    return bool(_ASKS.search(sentence)) or sentence.rstrip().endswith("?")
+    return _asks_who(sentence) or sentence.rstrip().endswith("?")
 
 
 def _content(sentence: str) -> list[str]:
@@ -118,6 +142,14 @@ def _without_lead_in(sentence: str) -> str:
     return _LEAD_IN.sub("", sentence, count=1)
 
 
+# "not asking who fixes the bug technically", "this isn't about pricing": what the question is not about.
+_NOT_THE_ASK = re.compile(
+    r"^\W*(?:(?:i'?m|i\s+am|we'?re|this\s+is|it'?s|that'?s)\s+)?(?:not|n't)\s+(?:asking|about|talking|a\s+question)\b"
+    r"|^\W*(?:this|it|that)\s+(?:isn'?t|is\s+not|'s\s+not)\s+about\b",
+    re.I,
+)
+
+
 def _is_status(sentence: str) -> bool:
     return bool(_STATUS.search(sentence))
 
@@ -139,7 +171,7 @@ def read_message(text: str) -> Message:
     if len(sentences) == 1:
         return Message(folded, " ".join(read.split()), tuple(sentences))
     # The last sentence that asks "who" is the question; a bare "?" sentence only when none does.
-    idx = next((i for i in range(len(sentences) - 1, -1, -1) if _ASKS.search(sentences[i])), None)
+    idx = next((i for i in range(len(sentences) - 1, -1, -1) if _asks_who(sentences[i])), None)
     if idx is None:
         idx = next((i for i in range(len(sentences) - 1, -1, -1) if asks(sentences[i])), len(sentences) - 1)
     elif is_vague(sentences[idx]):
@@ -153,4 +185,6 @@ def read_message(text: str) -> Message:
         if not (_is_status(sentences[start]) and start > 0):
             borrowed.insert(0, start)
     ask = " ".join(sentences[i] for i in borrowed)
-    return Message(folded, ask, tuple(sentences), tuple(sentences[:start]), tuple(sentences[idx + 1 :]))
+    # The story a vague ask is read with (bot/answer.py) leaves out what the ask says it is not about.
+    story = tuple(s for s in sentences[:start] if not _NOT_THE_ASK.search(s))
+    return Message(folded, ask, tuple(sentences), story, tuple(sentences[idx + 1 :]))

@@ -25,7 +25,7 @@ _ORDERING = re.compile(
 )
 _CHOICE_VERB = re.compile(
     r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off|from)|migrat\w*\s+(?:to|off|from)|"
-    r"upgrad\w*\s+(?:to|from)|bump(?:ing)?|"
+    r"upgrad\w*\s+(?:\S+\s+){0,3}?(?:to|from)|bump(?:ing)?|(?:do\s+we|we)\s+(?:even\s+|really\s+)?need|"
     r"go\s+with|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
     re.I,
 )
@@ -43,6 +43,32 @@ _SETTING = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9.#+/-]*", re.I)
+# "should we refactor the billing module?", "is it worth rewriting the API in Go?": doing it at all is the choice,
+# and these verbs only ever name engineering work (not "optimize", "migrate" or "upgrade": "…the funnel",
+# "…customers to the new plan").
+_BUILD_VERBS = frozenset(
+    """refactor rewrite containerize containerise dockerize cache shard denormalize denormalise memoize paginate
+    parallelize parallelise debounce decouple modularize modularise rearchitect re-architect replatform""".split()
+)
+_DO_WE = re.compile(
+    r"\b(?:should|shall|do|can|could|must)\s+we\s+(?:even\s+|just\s+|really\s+|finally\s+|also\s+)?([\w-]+)"
+    r"|\b(?:is\s+it|it's|its)\s+(?:even\s+|really\s+)?worth\s+([\w-]+)|\blet'?s\s+(?:just\s+)?([\w-]+)",
+    re.I,
+)
+
+
+def _build_verb(word: str) -> bool:
+    """ "refactoring", "rewrites", "cached": a form of one of the _BUILD_VERBS."""
+    w = word.lower()
+    for ending in ("", "s", "es", "ed", "d", "ing"):
+        base = w[: len(w) - len(ending)] if ending else w
+        if w.endswith(ending) and (base in _BUILD_VERBS or base + "e" in _BUILD_VERBS):
+            return True
+    return False
+
+
+def _does_build_work(ask: str) -> bool:
+    return any(_build_verb(next(g for g in m.groups() if g)) for m in _DO_WE.finditer(ask))
 
 
 @cache
@@ -123,6 +149,8 @@ def asks_technical_choice(ask: str) -> bool:
         return False
     tokens = _tokens(ask)
     if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask) or _which_term(tokens):
+        return True
+    if _does_build_work(ask):
         return True
     return any(_term_near(_tokens(ask[m.end() :])[:4]) for m in _SETTING.finditer(ask))
 

@@ -78,7 +78,7 @@ class Speller:
 
     def fix_word(self, word: str) -> str | None:
         low = word.lower()
-        if len(low) < MIN_LEN or low in self.known:
+        if len(low) < MIN_LEN or low in self.known or self._plural(low):
             return None
         found = self._closest(low, self._domain, max_edits(low))
         if found is None and len(low) >= ENGLISH_MIN_LEN:
@@ -100,6 +100,12 @@ class Speller:
             if any(b in self.known for b in bases if b):
                 return True
         return False
+
+    def _plural(self, word: str) -> bool:
+        """ "startups", "boxes": a known word's plural is that word, not a typo of another one."""
+        return any(
+            word.endswith(e) and _regular(word[: -len(e)], e) and word[: -len(e)] in self.known for e in ("s", "es")
+        )
 
     def _derived(self, word: str) -> bool:
         """Built from a known word by a prefix and/or a regular ending: not a typo."""

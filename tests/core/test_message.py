@@ -201,3 +201,37 @@ def test_a_sentence_about_who_is_busy_is_not_what_an_ask_points_back_to() -> Non
 
 def test_a_status_sentence_is_borrowed_when_there_is_nothing_before_it() -> None:
     assert read_message("The PO is out sick. Who covers that?").ask == "The PO is out sick. Who covers that?"
+
+
+def test_what_the_ask_says_it_is_not_about_is_left_out_of_its_story() -> None:
+    msg = read_message(
+        "we had 25 one-star reviews about the upload bug. not asking who fixes it technically — "
+        "asking who turns those complaints into work the team can pick up?"
+    )
+    assert msg.story == ("we had 25 one-star reviews about the upload bug.",)
+    assert "technically" in msg.context  # still context for the modifiers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who decides the order of the bugs in the next sprint? context: support has 12 tickets open, and our "
+        "designer who usually helps with triage is out.",
+        "who's supposed to write the acceptance criteria here? the PM who wrote the epic is at a conference.",
+    ],
+)
+def test_a_relative_who_in_the_story_after_the_question_is_not_the_ask(text: str) -> None:
+    assert read_message(text).ask == text.split("?")[0] + "?"
+
+
+@pytest.mark.parametrize("sentence", ["so who decides the price", "pls who owns the roadmap", "ok, who orders it"])
+def test_who_after_a_filler_still_asks(sentence: str) -> None:
+    assert asks(sentence)
+
+
+def test_a_question_asked_first_is_answered_not_a_relative_who_after_it(answerer) -> None:
+    ans = answerer.answer(
+        "who decides the order of the bugs in the next sprint? context: support has 12 tickets open, sales is "
+        "pushing for the CSV export, and our designer who usually helps with triage is out."
+    )
+    assert ans.recommendation == "PO"

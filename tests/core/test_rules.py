@@ -196,6 +196,16 @@ def test_a_lone_keyword_in_a_question_about_something_else_is_not_answered(quest
     assert decide(question, topic_of(question), Evidence((("PM", 1.0),), False), BOOK) is None
 
 
+def test_a_question_that_asks_something_else_needs_a_surer_router_to_be_answered() -> None:
+    """ "When does the new cafeteria open?" asks when, not who: a router leaning on "launch" is not enough."""
+    router = {"pm-launch-release-planning": 0.5, "pm-roadmap": 0.04}
+    when = "When does the new cafeteria open?"
+    assert decide(when, topic_of(when), Evidence((), True, probabilities=router), BOOK) is None
+    who = "who plans when it opens?"
+    rec = decide(who, topic_of(who), Evidence((), True, probabilities=router), BOOK)
+    assert rec is not None and rec.owner == "PM"
+
+
 @pytest.mark.parametrize(("question", "owner"), [("pricing", "PM"), ("Roadmap?", "PM"), ("What about pricing?", "PM")])
 def test_a_bare_decision_as_typed_after_the_slash_command_is_answered(answerer, question: str, owner: str) -> None:
     assert answerer.answer(question).recommendation == owner
@@ -245,6 +255,11 @@ def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owne
         "we're 12 people on the platform team at a 3000-person company. who orders our backlog?",
         "we're a 2,000 employee bank, 12 people in our squad. who orders the backlog?",
         "Nine scrum teams, one backlog each. It should be one person's call: who orders our team's backlog?",
+        # a 40-person company is read by its question's area, as every independent writer of the eval sets read it
+        "we're a 40-person fintech with one squad. who orders the backlog for it?",
+        "we're about 45 people total. who orders the backlog?",
+        "we're a 60-person startup. who orders the backlog?",
+        "i've worked at 3 startups and it's always the same fight: who orders the backlog?",
     ],
 )
 def test_a_small_team_in_a_big_company_is_not_a_small_company(answerer, question: str) -> None:
@@ -269,6 +284,7 @@ def test_when_the_context_decides_its_sources_lead_the_passages(answerer) -> Non
     [
         "who handles expense reports for client dinners?",  # an outside phrase, no rule trigger
         "who approves my expense claim for the roadmap offsite?",  # "my" before it, a rule trigger beside it
+        "who approves my expenses for the product marketing summit?",  # "my" outweighs a two-word rule trigger
     ],
 )
 def test_a_personal_or_company_matter_outweighs_a_product_reading_of_the_router(q: str) -> None:

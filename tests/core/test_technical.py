@@ -37,6 +37,12 @@ from bot.topic import mask_names
         "we'd like to move from mysql to a managed store, who approves?",
         "can we bump the node version on the reports app?",
         "the export is slow: cache it or precompute it overnight?",
+        # Doing engineering work at all, said by its verb; needing a tool; an upgrade said with its object.
+        "is it worth rewriting the invoice generator in rust?",
+        "should we containerize the legacy reporting app?",
+        "should we even refactor the loyalty module?",
+        "do we even need a message broker for notifications?",
+        "are we upgrading the admin app to the new major version?",
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
@@ -60,6 +66,10 @@ def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
         "should the webinar go out to trial users or paying customers?",
         "do we roll back the price increase or keep it?",
         "business model canvas or a one-pager for the investor pitch?",
+        "should we optimize the onboarding funnel?",
+        "do we need a new pricing tier?",
+        "should we migrate customers to the new plan?",
+        "is it worth launching in Brazil?",
     ],
 )
 def test_product_choices_do_not_fire(ask: str) -> None:

@@ -52,7 +52,17 @@ def test_technical_terms_are_never_repaired_into_other_words(answerer) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["rewriting", "reworking", "deprioritized", "unshipped", "prebuilt", "rethinking", "repricing", "renewing"],
+    [
+        "rewriting",
+        "reworking",
+        "deprioritized",
+        "unshipped",
+        "prebuilt",
+        "rethinking",
+        "repricing",
+        "renewing",
+        "startups",
+    ],
 )
 def test_words_built_from_known_words_are_not_repaired_away(answerer, word: str) -> None:
     """A prefix or a regular ending on a known word is English, not a typo: repairing "deprioritized" into

@@ -28,6 +28,7 @@ STORY = (
         ("the pricing page is slow as hell, do we cache it or render it ahead of time?", "TEAM"),
         ("which logging library should the new checkout service use?", "TEAM"),
         ("who negotiates the contract with our hosting vendor?", "PM"),
+        ("who takes the new search from kickoff to launch?", "SHARED"),
         # 4. decoys: a word from one role's vocabulary in a question about something else
         ("the roadmap review went well 🎉 — who decides which bug we fix first this sprint?", "PO"),
         ("while refining the backlog we noticed the annual plan is cheaper than monthly, who sets that?", "PM"),
@@ -113,6 +114,9 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         ("who sorts out my work permit before I join the product team?", "HR"),
         ("who decides whether the product team gets a christmas bonus?", "HR"),
         ("who's in charge of the seating plan when the product team moves floors?", "facilities"),
+        # Where and how the company works is workplace policy.
+        ("who decides if we go remote first next year?", "facilities"),
+        ("should the whole company go remote first, and who decides?", "facilities"),
     ],
 )
 def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint_word: str) -> None:
@@ -165,3 +169,9 @@ def test_scare_quotes_do_not_turn_a_success_question_into_a_wording_question(ans
     ans = answerer.answer("who decides what 'success' means for the checkout redesign?")
     assert ans.recommendation == "PM"
     assert ans.rules[0].id == "pm-success-metrics"
+
+
+def test_turning_notes_into_tickets_is_writing_the_backlog_items(answerer) -> None:
+    ans = answerer.answer("the customer interviews are done, who turns the notes into tickets?")
+    assert ans.recommendation == "PO" and ans.rules[0].id == "po-user-stories"
+    assert ans.confidence_label == "high"
