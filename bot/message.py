@@ -163,8 +163,13 @@ def _is_full_question(sentence: str) -> bool:
 _POINT_OF_SALE = re.compile(r"\bPOS\b")
 
 
+# Chat's quote mark: '> "we should copy Acme" who keeps tabs on Acme?' quotes someone else before asking. The
+# quoted words are story, on a line of their own, never the ask's wording.
+_BLOCKQUOTE = re.compile(r"(?m)^[ \t]*>[ \t]*([\"“][^\"”\n]{1,300}[\"”])[ \t]*(?=\S)")
+
+
 def read_message(text: str) -> Message:
-    text = unmark(text)
+    text = _BLOCKQUOTE.sub(lambda m: m.group(1) + "\n", unmark(text))
     folded = " ".join(text.split())
     read = _POINT_OF_SALE.sub("point-of-sale", text)
     sentences = split_sentences(read) or [" ".join(read.split())]

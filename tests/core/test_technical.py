@@ -42,7 +42,7 @@ from bot.topic import mask_names
         "should we containerize the legacy reporting app?",
         "should we even refactor the loyalty module?",
         "do we even need a message broker for notifications?",
-        "are we upgrading the admin app to the new major version?",
+        "are we upgrading the admin app to the latest react?",
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
