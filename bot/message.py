@@ -18,7 +18,7 @@ _BREAK = re.compile(
     r"(?<=[.?!])[\"')\]]*\s+"  # . ? ! then space
     r"|\s*\n+\s*"  # line breaks
     r"|\s+[—–]\s+|\s+-{1,2}\s+"  # a dash between clauses
-    r"|(?<=\w)[:;]\s+"  # "tiny thing: should …", "side q: who …"
+    r"|(?<=[\w)])[:;]\s+"  # "tiny thing: should …", "side q: who …", "Raj (PM) vs Lea (PO): who …"
     r"|,\s+(?=(?:who|whose|who's|which\s+of)\b)"  # "the readout is at 10, who's ordering the bagels?"
     r"|,?\s+(?:but|so|and|then)\s+(?=(?:who|whose|who's|which)\b)"  # "the PM is busy, so who tells us…?"
     r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\uFE0F?\s*"  # emoji
