@@ -18,7 +18,7 @@ _BREAK = re.compile(
     r"(?<=[.?!])[\"')\]]*\s+"  # . ? ! then space
     r"|\s*\n+\s*"  # line breaks
     r"|\s+[—–]\s+|\s+-{1,2}\s+"  # a dash between clauses
-    r"|(?<=\w)[:;]\s+"  # "tiny thing: should …", "side q: who …"
+    r"|(?<=[\w)])[:;]\s+"  # "tiny thing: should …", "side q: who …", "Raj (PM) vs Lea (PO): who …"
     r"|,\s+(?=(?:who|whose|who's|which\s+of)\b)"  # "the readout is at 10, who's ordering the bagels?"
     r"|,?\s+(?:but|so|and|then)\s+(?=(?:who|whose|who's|which)\b)"  # "the PM is busy, so who tells us…?"
     r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\uFE0F?\s*"  # emoji
@@ -163,8 +163,13 @@ def _is_full_question(sentence: str) -> bool:
 _POINT_OF_SALE = re.compile(r"\bPOS\b")
 
 
+# Chat's quote mark: '> "we should copy Acme" who keeps tabs on Acme?' quotes someone else before asking. The
+# quoted words are story, on a line of their own, never the ask's wording.
+_BLOCKQUOTE = re.compile(r"(?m)^[ \t]*>[ \t]*([\"“][^\"”\n]{1,300}[\"”])[ \t]*(?=\S)")
+
+
 def read_message(text: str) -> Message:
-    text = unmark(text)
+    text = _BLOCKQUOTE.sub(lambda m: m.group(1) + "\n", unmark(text))
     folded = " ".join(text.split())
     read = _POINT_OF_SALE.sub("point-of-sale", text)
     sentences = split_sentences(read) or [" ".join(read.split())]

@@ -26,7 +26,7 @@ _ORDERING = re.compile(
 _CHOICE_VERB = re.compile(
     r"\b(?:use|using|adopt|adopting|switch(?:ing)?\s+(?:to|from)|mov(?:e|ing)\s+(?:to|off|from)|migrat\w*\s+(?:to|off|from)|"
     r"upgrad\w*\s+(?:\S+\s+){0,3}?(?:to|from)|bump(?:ing)?|(?:do\s+we|we)\s+(?:even\s+|really\s+)?need|"
-    r"go\s+with|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
+    r"go\s+with|pick(?:s|ing)?|choos(?:e|es|ing)|replac\w*\s+\S+\s+with|rewrit\w*\s+(?:\S+\s+){0,3}?in|drop|dropping|introduc\w*|add(?:ing)?)\s+",
     re.I,
 )
 # "which charting library", "what database", "which CI provider": a tool chosen by what kind of tool it is.

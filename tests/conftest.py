@@ -34,7 +34,7 @@ TRIAL5 = ROOT / "tests" / "data" / "trial5.jsonl"  # fourth session too: scored 
 TRIAL6 = ROOT / "tests" / "data" / "trial6.jsonl"  # fifth session: scored blind (0.892 / 0.830), never read
 TRIAL7 = ROOT / "tests" / "data" / "trial7.jsonl"  # fifth session: scored blind (0.833 / 0.778)
 TRIAL8 = ROOT / "tests" / "data" / "trial8.jsonl"  # sixth session: scored blind (0.858 / 0.771)
-TRIAL9 = ROOT / "tests" / "data" / "trial9.jsonl"  # sixth session: scored blind (0.758 / 0.638), check never read
+TRIAL9 = ROOT / "tests" / "data" / "trial9.jsonl"  # sixth session: scored blind (0.758 / 0.638), check not tuned on
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 
 

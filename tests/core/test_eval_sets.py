@@ -116,7 +116,7 @@ def test_later_trial_set_halves(answerer: Answerer, path, half: str, accuracy: f
     """trial4 … trial9, six more writers' 120 messages each. trial4 was scored untouched when it arrived (0.808 /
     0.704), trial5 blind at the end of the fourth session (0.775 / 0.765), trial6 and trial7 blind on arrival in the
     fifth (0.892 / 0.830, 0.833 / 0.778; trial6's misses never read), trial8 and trial9 blind on arrival in the sixth
-    (0.858 / 0.771, 0.758 / 0.638; their check halves never read). Guards a little under today's level (README
+    (0.858 / 0.771, 0.758 / 0.638; their check halves not tuned on). Guards a little under today's level (README
     has the figures)."""
     cases = [c for c in read_cases(path) if half_of(c["q"]) == half]
     assert len(cases) >= 50

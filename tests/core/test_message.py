@@ -235,3 +235,13 @@ def test_a_question_asked_first_is_answered_not_a_relative_who_after_it(answerer
         "pushing for the CSV export, and our designer who usually helps with triage is out."
     )
     assert ans.recommendation == "PO"
+
+
+def test_a_quoted_message_before_the_ask_is_story_not_the_asks_wording() -> None:
+    msg = read_message('> "let\'s just copy what Acme does" who is supposed to watch Acme and the others?')
+    assert msg.ask == "who is supposed to watch Acme and the others?"
+    assert msg.story == ('"let\'s just copy what Acme does"',)
+
+
+def test_a_colon_after_a_bracket_starts_the_ask() -> None:
+    assert read_message("Raj (PM) vs Lea (PO): who sets the sprint goal?").ask == "who sets the sprint goal?"

@@ -48,6 +48,8 @@ def test_triggers_match_words_in_order_with_small_gaps() -> None:
         ("Priya is our PO and PM. Who sets the price of the team plan?", "SHARED", "ctx-small-company"),
         ("Dana's both PM and PO here; who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We're a 30-person company with one 'product person'. Who orders the backlog?", "SHARED", "ctx-small-company"),
+        ("Our company is about 25 people. Who orders the backlog?", "SHARED", "ctx-small-company"),
+        ("we're 4 ppl total. who orders the backlog?", "SHARED", "ctx-small-company"),
         ("We don't use Scrum. Who decides what the team works on next sprint?", "PM", "ctx-no-scrum"),
         ("Our teams use Kanban; who writes the user stories?", "PM", "ctx-no-scrum"),
         (
@@ -259,6 +261,7 @@ def test_attending_the_sprint_review_is_both_roles(answerer, question: str, owne
         "we're a 40-person fintech with one squad. who orders the backlog for it?",
         "we're about 45 people total. who orders the backlog?",
         "we're a 60-person startup. who orders the backlog?",
+        "we're demoing the new flow to ~12 people from ops and sales. who orders the backlog?",  # an audience
         "i've worked at 3 startups and it's always the same fight: who orders the backlog?",
     ],
 )

@@ -42,7 +42,8 @@ from bot.topic import mask_names
         "should we containerize the legacy reporting app?",
         "should we even refactor the loyalty module?",
         "do we even need a message broker for notifications?",
-        "are we upgrading the admin app to the new major version?",
+        "are we upgrading the admin app to the latest react?",
+        "who picks the charting lib for the reports page?",  # a tool picked by name
     ],
 )
 def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
@@ -70,6 +71,8 @@ def test_a_choice_between_technical_alternatives_fires(ask: str) -> None:
         "do we need a new pricing tier?",
         "should we migrate customers to the new plan?",
         "is it worth launching in Brazil?",
+        "who picks the launch date for the reports page?",
+        "who chooses the pricing model for the API?",
     ],
 )
 def test_product_choices_do_not_fire(ask: str) -> None:

@@ -29,6 +29,7 @@ STORY = (
         ("which logging library should the new checkout service use?", "TEAM"),
         ("who negotiates the contract with our hosting vendor?", "PM"),
         ("who takes the new search from kickoff to launch?", "SHARED"),
+        ("should we build a public API at all?", "PM"),  # whether it is built, not how
         # 4. decoys: a word from one role's vocabulary in a question about something else
         ("the roadmap review went well 🎉 — who decides which bug we fix first this sprint?", "PO"),
         ("while refining the backlog we noticed the annual plan is cheaper than monthly, who sets that?", "PM"),
@@ -175,3 +176,9 @@ def test_turning_notes_into_tickets_is_writing_the_backlog_items(answerer) -> No
     ans = answerer.answer("the customer interviews are done, who turns the notes into tickets?")
     assert ans.recommendation == "PO" and ans.rules[0].id == "po-user-stories"
     assert ans.confidence_label == "high"
+
+
+def test_pricing_models_named_by_their_everyday_words_are_pricing(answerer) -> None:
+    ans = answerer.answer("who crunches per seat versus usage based for the API product?")
+    assert ans.recommendation == "PM" and ans.rules[0].id == "pm-pricing"
+    assert "pricing analysis" in " ".join(p.text for p in ans.passages[:3])
