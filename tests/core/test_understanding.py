@@ -118,6 +118,9 @@ def test_the_how_to_build_cue_stays_quiet_on_product_questions(question: str) ->
         # Where and how the company works is workplace policy.
         ("who decides if we go remote first next year?", "facilities"),
         ("should the whole company go remote first, and who decides?", "facilities"),
+        ("who books the meeting room for sprint planning?", "facilities"),
+        ("who picks the venue for the product offsite?", "parties"),
+        ("who handles GDPR requests from customers of the app?", "legal"),
     ],
 )
 def test_not_sure_on_purpose_with_where_it_belongs(answerer, question: str, hint_word: str) -> None:
