@@ -126,6 +126,7 @@ def test_an_ask_naming_a_technical_thing_is_told_apart_from_one_naming_people(as
     [
         "who decides on the retry policy when the carrier's API times out?",
         "can the devs decide to bump the node version on the reports app?",
+        "who owns the technical design for the loyalty points feature?",
     ],
 )
 def test_a_technical_thing_without_a_choice_is_the_teams(answerer, question: str) -> None:
