@@ -13,6 +13,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from bot.textutil import stem
+
 TERMS_FILE = Path(__file__).with_name("technical_terms.txt")
 
 # Words skipped between "or" and an alternative: "in dbt or in the app code", "or to a queue", "or keep SVG".
@@ -57,18 +59,14 @@ _DO_WE = re.compile(
 )
 
 
-def _build_verb(word: str) -> bool:
-    """ "refactoring", "rewrites", "cached": a form of one of the _BUILD_VERBS."""
-    w = word.lower()
-    for ending in ("", "s", "es", "ed", "d", "ing"):
-        base = w[: len(w) - len(ending)] if ending else w
-        if w.endswith(ending) and (base in _BUILD_VERBS or base + "e" in _BUILD_VERBS):
-            return True
-    return False
+@cache
+def _build_stems() -> frozenset[str]:
+    return frozenset(stem(v) for v in _BUILD_VERBS)
 
 
 def _does_build_work(ask: str) -> bool:
-    return any(_build_verb(next(g for g in m.groups() if g)) for m in _DO_WE.finditer(ask))
+    """ "refactoring", "rewrites", "cached": any form of one of the _BUILD_VERBS (compared by stem)."""
+    return any(stem(next(g for g in m.groups() if g).lower()) in _build_stems() for m in _DO_WE.finditer(ask))
 
 
 @cache
@@ -150,7 +148,7 @@ def asks_technical_choice(ask: str) -> bool:
     tokens = _tokens(ask)
     if _alternatives(tokens) or _after_choice_verb(ask) or _WHICH_TOOL.search(ask) or _which_term(tokens):
         return True
-    if _does_build_work(ask):
+    if _does_build_work(ask):  # doing engineering work at all
         return True
     return any(_term_near(_tokens(ask[m.end() :])[:4]) for m in _SETTING.finditer(ask))
 

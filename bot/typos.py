@@ -89,7 +89,7 @@ class Speller:
         return found
 
     def _inflected(self, word: str) -> bool:
-        """A known word, or one with a regular ending: "rewriting" (rewrite), "shipped" (ship), "copies" (copy)."""
+        """A known word, or one with a regular ending: "rewriting" (rewrite), "copies" (copy), "reshuffles"."""
         if word in self.known:
             return True
         for suffix in _SUFFIXES:
